@@ -1,0 +1,36 @@
+/**
+ * Small example tasks used by the documentation's examples: each is exported under its own name,
+ * so any executor can run it in a worker or a child process.
+ *
+ * @module
+ */
+
+import { task } from "../futures/task.ts";
+
+/** Doubles a number. */
+export const double = task(import.meta.url, function double(n: number): number {
+  return n * 2;
+});
+
+/** Throws a `RangeError` with the given message. */
+export const fail = task(import.meta.url, function fail(message: string): never {
+  throw new RangeError(message);
+});
+
+/** Resolves with `value` after `ms` milliseconds. */
+export const sleepThen = task(
+  import.meta.url,
+  function sleepThen<T>(ms: number, value: T): Promise<T> {
+    return new Promise((resolve) => setTimeout(() => resolve(value), ms));
+  },
+);
+
+/** The book's naive greatest common divisor (item 64): counts down from the smaller number. */
+export const gcd = task(import.meta.url, function gcd(pair: [number, number]): number {
+  const [a, b] = pair;
+  const low = Math.min(a, b);
+  for (let i = low; i > 0; i--) {
+    if (a % i === 0 && b % i === 0) return i;
+  }
+  return 1;
+});

@@ -1,0 +1,320 @@
+/**
+ * The {@linkcode Executor} interface that every tandem executor implements, and
+ * {@linkcode BaseExecutor}, which gives `map`, shutdown bookkeeping and disposal to any executor
+ * that can start one task.
+ *
+ * @module
+ */
+
+import { TimeoutError } from "./errors.ts";
+import { Future } from "./future.ts";
+import { checkTask, describeTask, type Task } from "./task.ts";
+import type { TaskOutcome } from "./task_worker.ts";
+import { checkTimeout } from "./_wait.ts";
+
+/** Options for {@linkcode Executor.map}. */
+export interface MapOptions {
+  /**
+   * How many items to send to a worker in one message. Large chunks make many small tasks cheap;
+   * executors that run tasks in the current isolate ignore it.
+   *
+   * @default {1}
+   */
+  chunkSize?: number;
+  /**
+   * Milliseconds, counted from the call to `map`, after which waiting for the next result throws
+   * a `TimeoutError` (and the remaining work is cancelled).
+   *
+   * @default {undefined} (no limit)
+   */
+  timeout?: number;
+}
+
+/** Options for {@linkcode Executor.shutdown}. */
+export interface ShutdownOptions {
+  /**
+   * Whether the returned promise waits until all submitted work has finished and the executor's
+   * resources are released. Python: `shutdown(wait=True)`.
+   *
+   * @default {true}
+   */
+  wait?: boolean;
+  /**
+   * Whether to cancel every future that has not started running. Python:
+   * `shutdown(cancel_futures=True)`.
+   *
+   * @default {false}
+   */
+  cancelFutures?: boolean;
+}
+
+/**
+ * Runs tasks and hands back {@linkcode Future}s: Python's `concurrent.futures.Executor`. The same
+ * code runs on every executor (async pool, worker pool, process pool), so moving work between
+ * them is a one-line change.
+ *
+ * @example Any executor, the same code
+ * ```ts
+ * import type { Executor } from "@tandem/tandem/futures";
+ * import { double } from "../examples/tasks.ts";
+ *
+ * async function doubleAll(executor: Executor, items: number[]): Promise<number[]> {
+ *   const out: number[] = [];
+ *   for await (const n of executor.map(double, items)) out.push(n);
+ *   return out;
+ * }
+ * void doubleAll;
+ * ```
+ */
+export interface Executor extends AsyncDisposable {
+  /**
+   * Schedules `task(...args)` and returns its future. Python: `Executor.submit(fn, *args)`.
+   *
+   * @throws {Error} If the executor has been shut down.
+   */
+  submit<A extends unknown[], R>(task: Task<A, R>, ...args: A): Future<R>;
+  /**
+   * Runs `task(item)` for every item and yields the results in input order; the first failure
+   * is thrown at its position. All items are submitted at once, as in Python; leaving the loop
+   * early cancels what has not started. Python: `Executor.map(fn, iterable, timeout, chunksize)`.
+   */
+  map<T, R>(task: Task<[T], R>, items: Iterable<T>, options?: MapOptions): AsyncIterableIterator<R>;
+  /**
+   * Stops accepting work and releases the executor's resources once submitted work is done.
+   * Python: `Executor.shutdown(wait, cancel_futures)`. Calling it again is harmless.
+   */
+  shutdown(options?: ShutdownOptions): Promise<void>;
+}
+
+/**
+ * The shared part of every executor: submission after shutdown is refused, `map` is built on
+ * chunked submission, and `await using` shuts down and waits. A subclass implements
+ * {@linkcode BaseExecutor.start} (begin one task for a future) and
+ * {@linkcode BaseExecutor.close} (release resources), and may override
+ * {@linkcode BaseExecutor.startChunk} to send many items in one message.
+ *
+ * @example A minimal executor that runs tasks on the event loop
+ * ```ts
+ * import { BaseExecutor, Future, type Task } from "@tandem/tandem/futures";
+ * import { double } from "../examples/tasks.ts";
+ * import assert from "node:assert/strict";
+ *
+ * class InlineExecutor extends BaseExecutor {
+ *   protected start<A extends unknown[], R>(future: Future<R>, task: Task<A, R>, args: A): void {
+ *     if (!future.setRunningOrNotifyCancel()) return;
+ *     Promise.resolve().then(() => task(...args)).then(
+ *       (value) => future.setResult(value),
+ *       (error) => future.setException(error),
+ *     );
+ *   }
+ *   protected async close(): Promise<void> {}
+ * }
+ * await using executor = new InlineExecutor();
+ * assert.equal(await executor.submit(double, 4), 8);
+ * ```
+ */
+export abstract class BaseExecutor implements Executor {
+  #shutdown = false;
+  #inFlight = new Set<Work>();
+  #closed: Promise<void> | undefined = undefined;
+
+  /** Whether {@linkcode BaseExecutor.shutdown} has been called. */
+  get isShutdown(): boolean {
+    return this.#shutdown;
+  }
+
+  /**
+   * Begins running `task(...args)` for `future`. Implementations call
+   * `future.setRunningOrNotifyCancel()` when the task actually starts (skipping it if that
+   * returns false) and settle the future when it ends. Work may be queued first.
+   *
+   * @typeParam A The task's parameter types.
+   * @typeParam R The task's result type.
+   * @param future The future to settle.
+   * @param task The task to run.
+   * @param args Its arguments.
+   */
+  protected abstract start<A extends unknown[], R>(
+    future: Future<R>,
+    task: Task<A, R>,
+    args: A,
+  ): void;
+
+  /**
+   * Releases the executor's resources after shutdown; called once, after all in-flight work has
+   * settled when shutting down with `wait`.
+   *
+   * @returns A promise that resolves when the resources are released.
+   */
+  protected abstract close(): Promise<void>;
+
+  /**
+   * Starts `task` once per argument list, as one unit of work with one future, so that `map`
+   * with `chunkSize` sends many items in one message. Executors that run tasks in another
+   * isolate implement it; without it, `map` submits each item on its own.
+   *
+   * @typeParam A The task's parameter types.
+   * @typeParam R The task's result type.
+   * @param future The future for the whole chunk: every call's outcome, in order.
+   * @param task The task.
+   * @param argsList One argument list per call.
+   */
+  protected startChunk?<A extends unknown[], R>(
+    future: Future<TaskOutcome<R>[]>,
+    task: Task<A, R>,
+    argsList: A[],
+  ): void;
+
+  /**
+   * Schedules `task(...args)`. Python: `Executor.submit(fn, *args)`.
+   *
+   * @typeParam A The task's parameter types.
+   * @typeParam R The task's result type.
+   * @param task A task made with `task(import.meta.url, fn)`.
+   * @param args Its arguments, type-checked against the task.
+   * @returns The task's future.
+   * @throws {Error} If the executor has been shut down.
+   * @throws {TypeError} If `task` is not a task.
+   */
+  submit<A extends unknown[], R>(task: Task<A, R>, ...args: A): Future<R> {
+    this.#checkOpen("submit", task);
+    const future = new Future<R>();
+    this.#track(future);
+    this.start(future, task, args);
+    return future;
+  }
+
+  /**
+   * Runs `task(item)` for every item and yields the results in input order. Python:
+   * `Executor.map(fn, iterable, timeout=..., chunksize=...)`.
+   *
+   * @typeParam T The item type.
+   * @typeParam R The task's result type.
+   * @param task A one-parameter task.
+   * @param items The items; all are submitted before this returns.
+   * @param options `chunkSize` and `timeout`.
+   * @returns The results, in input order. The first failure is thrown at its position; a
+   * `TimeoutError` is thrown if a result is not ready `timeout` ms after the call. Stopping
+   * early (break, throw, timeout) cancels every item that has not started.
+   * @throws {Error} If the executor has been shut down.
+   * @throws {RangeError} If `chunkSize` is not a positive integer or `timeout` is negative.
+   */
+  map<T, R>(
+    task: Task<[T], R>,
+    items: Iterable<T>,
+    options: MapOptions = {},
+  ): AsyncIterableIterator<R> {
+    this.#checkOpen("map", task);
+    const { chunkSize = 1, timeout } = options;
+    if (!Number.isInteger(chunkSize) || chunkSize < 1) {
+      throw new RangeError(
+        `Cannot map: 'chunkSize' must be a positive integer, received ${String(chunkSize)}`,
+      );
+    }
+    checkTimeout("map", timeout);
+    const deadline = timeout === undefined ? undefined : performance.now() + timeout;
+    const parts: Work[] = [];
+    const chunked = chunkSize > 1 && this.startChunk !== undefined;
+    let batch: [T][] = [];
+    for (const item of items) {
+      if (!chunked) {
+        parts.push(this.submit(task, item));
+        continue;
+      }
+      batch.push([item]);
+      if (batch.length === chunkSize) {
+        parts.push(this.#submitChunk(task, batch));
+        batch = [];
+      }
+    }
+    if (batch.length > 0) parts.push(this.#submitChunk(task, batch));
+    return yieldInOrder<R>(parts, chunked, deadline, task.name);
+  }
+
+  /**
+   * Stops accepting work; with `wait` (the default) resolves when all submitted work has settled
+   * and resources are released. Python: `Executor.shutdown(wait=True, cancel_futures=False)`.
+   *
+   * @param options `wait` and `cancelFutures`.
+   * @returns A promise that resolves when shutdown is complete (at once without `wait`).
+   */
+  async shutdown(options: ShutdownOptions = {}): Promise<void> {
+    const { wait = true, cancelFutures = false } = options;
+    this.#shutdown = true;
+    if (cancelFutures) { for (const future of this.#inFlight) future.cancel(); }
+    this.#closed ??= (async () => {
+      while (wait && this.#inFlight.size > 0) {
+        await Promise.allSettled([...this.#inFlight].map((f) => f.result()));
+      }
+      await this.close();
+    })();
+    if (wait) await this.#closed;
+  }
+
+  /** Shuts down and waits: `await using executor = new SomeExecutor()`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.shutdown({ wait: true });
+  }
+
+  #submitChunk<T, R>(task: Task<[T], R>, batch: [T][]): Future<TaskOutcome<R>[]> {
+    const future = new Future<TaskOutcome<R>[]>();
+    this.#track(future);
+    this.startChunk!(future, task, batch);
+    return future;
+  }
+
+  #track<R>(future: Future<R>): void {
+    this.#inFlight.add(future);
+    future.addDoneCallback(() => this.#inFlight.delete(future));
+  }
+
+  #checkOpen(what: string, task: unknown): void {
+    checkTask(`${what} to ${this.constructor.name}`, task);
+    if (this.#shutdown) {
+      throw new Error(
+        `Cannot ${what} task ${describeTask(task)}: ${this.constructor.name} has been shut down`,
+      );
+    }
+  }
+}
+
+/** A future of any result type, as far as bookkeeping needs it. */
+interface Work {
+  cancel(): boolean;
+  result(options?: { timeout?: number }): Promise<unknown>;
+}
+
+async function* yieldInOrder<R>(
+  parts: Work[],
+  chunked: boolean,
+  deadline: number | undefined,
+  name: string,
+): AsyncIterableIterator<R> {
+  let index = 0;
+  try {
+    for (; index < parts.length; index++) {
+      const timeout = deadline === undefined
+        ? undefined
+        : Math.max(0, deadline - performance.now());
+      let value: unknown;
+      try {
+        value = await parts[index].result({ timeout });
+      } catch (error) {
+        if (error instanceof TimeoutError) {
+          throw new TimeoutError(`map of task '${name}' did not finish in time`, { cause: error });
+        }
+        throw error;
+      }
+      if (!chunked) {
+        yield value as R;
+        continue;
+      }
+      for (const outcome of value as TaskOutcome<R>[]) {
+        if (!outcome.ok) throw outcome.error;
+        yield outcome.value;
+      }
+    }
+  } finally {
+    for (let rest = index; rest < parts.length; rest++) parts[rest].cancel();
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * The hub of tandem: task references, {@linkcode Future}, the {@linkcode Executor} interface,
+ * {@linkcode asCompleted} and {@linkcode wait}, the error classes, the worker host that runs
+ * tasks in Web Workers ({@linkcode TaskWorker}), and the protocol by which shared-memory objects
+ * cross into workers. Python: `concurrent.futures`.
+ *
+ * Every topic module (`subprocess`, `threads`, `queue`, `coroutines`, `parallel`) builds on
+ * these names, so a task written once runs on any executor.
+ *
+ * @example A future, awaited
+ * ```ts
+ * import { Future } from "@tandem/tandem/futures";
+ * import assert from "node:assert/strict";
+ *
+ * const future = new Future<number>();
+ * queueMicrotask(() => future.setResult(42));
+ * assert.equal(await future, 42);
+ * ```
+ *
+ * @module
+ */
+
+export * from "./errors.ts";
+export { type DoneCallback, Future, type FutureState, type FutureWaitOptions } from "./future.ts";
+export {
+  checkTask,
+  isTask,
+  resolveTask,
+  type Task,
+  task,
+  type TaskOptions,
+  type TaskReference,
+} from "./task.ts";
+export * from "./executor.ts";
+export * from "./as_completed.ts";
+export * from "./wait.ts";
+export * from "./shareable.ts";
+export { currentIsolateId, isIsolateAlive } from "./isolates.ts";
+export { type TaskOutcome, TaskWorker, type TaskWorkerOptions } from "./task_worker.ts";

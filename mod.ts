@@ -1,0 +1,20 @@
+/**
+ * tandem: Python's concurrency toolbox for Deno. Child processes, threads on Web Workers with
+ * shared-memory locks, async queues, structured coroutines and executor pools, all sharing one
+ * `Future`/`Executor` interface. Import a topic module (`@tandem/tandem/futures`, ...) or
+ * everything from here.
+ *
+ * @example
+ * ```ts
+ * import { Future } from "@tandem/tandem";
+ * import assert from "node:assert/strict";
+ *
+ * const future = new Future<string>();
+ * future.setResult("hello");
+ * assert.equal(await future, "hello");
+ * ```
+ *
+ * @module
+ */
+
+export * from "./futures/mod.ts";
