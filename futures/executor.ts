@@ -242,8 +242,9 @@ export abstract class BaseExecutor implements Executor {
     const { wait = true, cancelFutures = false } = options;
     this.#shutdown = true;
     if (cancelFutures) { for (const future of this.#inFlight) future.cancel(); }
+    // Resources are released only after submitted work settles, whether or not the caller waits.
     this.#closed ??= (async () => {
-      while (wait && this.#inFlight.size > 0) {
+      while (this.#inFlight.size > 0) {
         await Promise.allSettled([...this.#inFlight].map((f) => f.result()));
       }
       await this.close();

@@ -1,0 +1,29 @@
+// Tasks for the hub's tests.
+import { task } from "@tandem/tandem/futures";
+
+export const identity = task(import.meta.url, function identity<T>(value: T): T {
+  return value;
+});
+
+export const failOn = task(
+  import.meta.url,
+  function failOn(value: number, bad = 3): number {
+    if (value === bad) throw new RangeError(`bad item ${value}`);
+    return value * 10;
+  },
+);
+
+export const wait = task(
+  import.meta.url,
+  function wait(ms: number): Promise<number> {
+    return new Promise((resolve) => setTimeout(() => resolve(ms), ms));
+  },
+);
+
+export const misnamed = task(import.meta.url, function realName(): number {
+  return 1;
+});
+
+export const notATask = function notATask(): number {
+  return 1;
+};
