@@ -1,0 +1,53 @@
+/**
+ * The demo runner: `deno task demo` runs every item's demo in book order, `deno task demo 55`
+ * runs one, `deno task demo --list` lists them. The same entry is what `deno task compile`
+ * turns into a single binary.
+ *
+ * @module
+ */
+
+interface Demo {
+  title: string;
+  load: () => Promise<{ main(): Promise<void> }>;
+}
+
+// Literal dynamic imports: each demo loads only when it runs, and `deno compile` still finds
+// every file.
+const DEMOS: Record<string, Demo> = {};
+
+function list(): string {
+  return Object.entries(DEMOS).map(([item, demo]) => `  ${item}  ${demo.title}`).join("\n");
+}
+
+async function runDemo(item: string): Promise<void> {
+  const demo = DEMOS[item];
+  console.log(`\n=== Item ${item}: ${demo.title} ===\n`);
+  const module = await demo.load();
+  await module.main();
+}
+
+/**
+ * Runs the demos named in `args` (all of them when empty).
+ *
+ * @param args Item numbers, or `--list`.
+ * @returns The process exit code.
+ */
+export async function main(args: string[]): Promise<number> {
+  if (args.includes("--list") || args.includes("--help")) {
+    console.log(`Demos (deno task demo [item ...]):\n${list()}`);
+    return 0;
+  }
+  const unknown = args.filter((item) => !(item in DEMOS));
+  if (unknown.length > 0) {
+    console.error(`Unknown item${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")}`);
+    console.error(`Demos (deno task demo [item ...]):\n${list()}`);
+    return 1;
+  }
+  const items = args.length > 0 ? args : Object.keys(DEMOS).sort((a, b) => Number(a) - Number(b));
+  for (const item of items) await runDemo(item);
+  return 0;
+}
+
+if (import.meta.main) {
+  Deno.exitCode = await main(Deno.args);
+}
