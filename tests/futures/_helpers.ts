@@ -1,6 +1,6 @@
 // Test helpers for the hub: a minimal executor that runs tasks on the event loop, with a
 // concurrency limit so that tests can hold work pending, and chunk support for map.
-import { BaseExecutor, Future, type Task, type TaskOutcome } from "@tandem/tandem/futures";
+import { BaseExecutor, type Future, type Task, type TaskOutcome } from "@tandem/tandem/futures";
 
 export class TestExecutor extends BaseExecutor {
   readonly started: string[] = [];
