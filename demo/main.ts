@@ -13,7 +13,24 @@ interface Demo {
 
 // Literal dynamic imports: each demo loads only when it runs, and `deno compile` still finds
 // every file.
-const DEMOS: Record<string, Demo> = {};
+const DEMOS: Record<string, Demo> = {
+  "56": {
+    title: "Know How to Recognize When Concurrency Is Necessary",
+    load: () => import("./item56_fan_out_in.ts"),
+  },
+  "60": {
+    title: "Achieve Highly Concurrent I/O with Coroutines",
+    load: () => import("./item60_coroutine_life.ts"),
+  },
+  "61": {
+    title: "Know How to Port Threaded I/O to asyncio",
+    load: () => import("./item61_port_to_async.ts"),
+  },
+  "63": {
+    title: "Avoid Blocking the asyncio Event Loop to Maximize Responsiveness",
+    load: () => import("./item63_event_loop_monitor.ts"),
+  },
+};
 
 function list(): string {
   return Object.entries(DEMOS).map(([item, demo]) => `  ${item}  ${demo.title}`).join("\n");
