@@ -14,6 +14,10 @@ interface Demo {
 // Literal dynamic imports: each demo loads only when it runs, and `deno compile` still finds
 // every file.
 const DEMOS: Record<string, Demo> = {
+  "52": {
+    title: "Use subprocess to Manage Child Processes",
+    load: () => import("./item52_subprocess.ts"),
+  },
   "56": {
     title: "Know How to Recognize When Concurrency Is Necessary",
     load: () => import("./item56_fan_out_in.ts"),

@@ -1,0 +1,221 @@
+// Private helpers: argument checks at the boundary of run(), Popen and their methods. Each
+// throws a TypeError (wrong kind of value) or RangeError (right kind, out of range) whose message
+// names the operation, the parameter and the value received.
+
+/** How `stdout` and `stderr` may be routed. */
+export type Stdio = "pipe" | "inherit" | "null";
+
+const STDIO: readonly string[] = ["pipe", "inherit", "null"];
+const STDERR: readonly string[] = ["pipe", "inherit", "null", "stdout"];
+
+/** Describes a received value for an error message, briefly. */
+export function describe(value: unknown): string {
+  let text: string;
+  if (typeof value === "string") text = JSON.stringify(value);
+  else if (typeof value === "function") text = "a function";
+  else if (typeof value === "symbol" || typeof value === "bigint") text = String(value);
+  else if (value === null || typeof value !== "object") text = String(value);
+  else text = Deno.inspect(value, { depth: 1, colors: false, iterableLimit: 5 });
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** Throws a TypeError in the project's form. */
+export function typeError(what: string, name: string, expected: string, value: unknown): never {
+  throw new TypeError(`Cannot ${what}: '${name}' must be ${expected}, received ${describe(value)}`);
+}
+
+function rangeError(what: string, name: string, expected: string, value: unknown): never {
+  throw new RangeError(
+    `Cannot ${what}: '${name}' must be ${expected}, received ${describe(value)}`,
+  );
+}
+
+/** Checks that `options` is undefined or an object holding only `known` keys. */
+export function checkOptions(
+  what: string,
+  options: unknown,
+  known: ReadonlySet<string>,
+): Record<string, unknown> {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    typeError(what, "options", "an object", options);
+  }
+  for (const key of Object.keys(options)) {
+    if (!known.has(key)) {
+      throw new TypeError(
+        `Cannot ${what}: 'options' has no field '${key}' (known fields: ${[...known].join(", ")})`,
+      );
+    }
+  }
+  return options as Record<string, unknown>;
+}
+
+/** Checks the command line: a non-empty array of strings, the first one non-empty. */
+export function checkArgs(what: string, args: unknown): string[] {
+  if (!Array.isArray(args) || args.length === 0) {
+    typeError(what, "args", "a non-empty array of strings", args);
+  }
+  const copy: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg: unknown = args[i];
+    if (typeof arg !== "string") typeError(what, `args[${i}]`, "a string", arg);
+    if (i === 0 && arg === "") typeError(what, "args[0]", "a non-empty program name", arg);
+    if (arg.includes("\0")) typeError(what, `args[${i}]`, "a string without NUL characters", arg);
+    copy.push(arg);
+  }
+  return copy;
+}
+
+/** Checks an optional timeout in milliseconds. */
+export function checkTimeout(what: string, timeout: unknown): number | undefined {
+  if (timeout === undefined) return undefined;
+  if (typeof timeout !== "number") {
+    typeError(what, "timeout", "a non-negative number of milliseconds", timeout);
+  }
+  if (Number.isNaN(timeout) || timeout < 0) {
+    rangeError(what, "timeout", "a non-negative number of milliseconds", timeout);
+  }
+  return timeout;
+}
+
+/** Checks an optional AbortSignal. */
+export function checkSignal(what: string, signal: unknown): AbortSignal | undefined {
+  if (signal === undefined || signal instanceof AbortSignal) return signal;
+  typeError(what, "signal", "an AbortSignal", signal);
+}
+
+/** Checks an optional boolean flag. */
+export function checkBoolean(what: string, name: string, value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== "boolean") typeError(what, name, "a boolean", value);
+  return value;
+}
+
+/** Checks `stdout` (or another plain stdio option). */
+export function checkStdio(what: string, name: string, value: unknown, fallback: Stdio): Stdio {
+  if (value === undefined) return fallback;
+  if (typeof value !== "string" || !STDIO.includes(value)) {
+    typeError(what, name, `one of "pipe", "inherit", "null"`, value);
+  }
+  return value as Stdio;
+}
+
+/** Checks `stderr`, which may also be `"stdout"`. */
+export function checkStderr(what: string, value: unknown, fallback: Stdio): Stdio | "stdout" {
+  if (value === undefined) return fallback;
+  if (typeof value !== "string" || !STDERR.includes(value)) {
+    typeError(what, "stderr", `one of "pipe", "inherit", "null", "stdout"`, value);
+  }
+  return value as Stdio | "stdout";
+}
+
+/** Checks `stdin`: a stdio mode or a readable stream of bytes to feed the child. */
+export function checkStdin(
+  what: string,
+  value: unknown,
+  fallback: Stdio,
+): Stdio | ReadableStream<Uint8Array> {
+  if (value === undefined) return fallback;
+  if (value instanceof ReadableStream) {
+    if (value.locked) typeError(what, "stdin", "an unlocked ReadableStream", value);
+    return value;
+  }
+  if (typeof value !== "string" || !STDIO.includes(value)) {
+    typeError(what, "stdin", `one of "pipe", "inherit", "null" or a ReadableStream`, value);
+  }
+  return value as Stdio;
+}
+
+/** Checks an optional encoding label and returns its decoder (or null for bytes). */
+export function checkEncoding(what: string, encoding: unknown): TextDecoder | null {
+  if (encoding === undefined) return null;
+  if (typeof encoding !== "string") {
+    typeError(what, "encoding", 'an encoding label such as "utf-8"', encoding);
+  }
+  try {
+    return new TextDecoder(encoding);
+  } catch {
+    rangeError(what, "encoding", "an encoding label TextDecoder supports", encoding);
+  }
+}
+
+/** Checks optional input for the child's stdin and returns it as bytes. */
+export function checkInput(what: string, input: unknown): Uint8Array | undefined {
+  if (input === undefined) return undefined;
+  if (typeof input === "string") return new TextEncoder().encode(input);
+  if (input instanceof Uint8Array) return input;
+  typeError(what, "input", "a string or a Uint8Array", input);
+}
+
+/** Checks an optional working directory. */
+export function checkCwd(what: string, cwd: unknown): string | URL | undefined {
+  if (cwd === undefined || cwd instanceof URL) return cwd;
+  if (typeof cwd !== "string" || cwd === "") {
+    typeError(what, "cwd", "a non-empty string or URL", cwd);
+  }
+  return cwd;
+}
+
+/** Checks an optional environment: an object of string values. */
+export function checkEnv(what: string, env: unknown): Record<string, string> | undefined {
+  if (env === undefined) return undefined;
+  if (env === null || typeof env !== "object" || Array.isArray(env)) {
+    typeError(what, "env", "an object of strings", env);
+  }
+  for (const [key, value] of Object.entries(env)) {
+    if (key === "" || key.includes("=") || key.includes("\0")) {
+      typeError(what, "env", "an object whose keys are variable names", key);
+    }
+    if (typeof value !== "string") typeError(what, `env.${key}`, "a string", value);
+    if (value.includes("\0")) {
+      typeError(what, `env.${key}`, "a string without NUL characters", value);
+    }
+  }
+  return env as Record<string, string>;
+}
+
+const SIGNALS: ReadonlySet<string> = new Set<Deno.Signal>([
+  "SIGABRT",
+  "SIGALRM",
+  "SIGBREAK",
+  "SIGBUS",
+  "SIGCHLD",
+  "SIGCONT",
+  "SIGEMT",
+  "SIGFPE",
+  "SIGHUP",
+  "SIGILL",
+  "SIGINFO",
+  "SIGINT",
+  "SIGIO",
+  "SIGPOLL",
+  "SIGUNUSED",
+  "SIGKILL",
+  "SIGPIPE",
+  "SIGPROF",
+  "SIGPWR",
+  "SIGQUIT",
+  "SIGSEGV",
+  "SIGSTKFLT",
+  "SIGSTOP",
+  "SIGSYS",
+  "SIGTERM",
+  "SIGTRAP",
+  "SIGTSTP",
+  "SIGTTIN",
+  "SIGTTOU",
+  "SIGURG",
+  "SIGUSR1",
+  "SIGUSR2",
+  "SIGVTALRM",
+  "SIGWINCH",
+  "SIGXCPU",
+  "SIGXFSZ",
+]);
+
+/** Checks a signal: a `Deno.Signal` name or a non-negative integer. */
+export function checkSignalNumber(what: string, signal: unknown): Deno.Signal | number {
+  if (typeof signal === "string" && SIGNALS.has(signal)) return signal as Deno.Signal;
+  if (typeof signal === "number" && Number.isInteger(signal) && signal >= 0) return signal;
+  typeError(what, "signal", `a signal name such as "SIGTERM" or a signal number`, signal);
+}

@@ -1,0 +1,250 @@
+/**
+ * {@linkcode run}: start a child process, wait for it, and collect what it wrote.
+ *
+ * @module
+ */
+
+import { Child, KILL_DRAIN_GRACE_MS, type RawOutput } from "./_child.ts";
+import { TIMED_OUT } from "./_deadline.ts";
+import {
+  checkArgs,
+  checkBoolean,
+  checkCwd,
+  checkEncoding,
+  checkEnv,
+  checkInput,
+  checkOptions,
+  checkSignal,
+  checkStderr,
+  checkStdin,
+  checkStdio,
+  checkTimeout,
+  describe,
+} from "./_validate.ts";
+import { CompletedProcess } from "./completed_process.ts";
+import { type ProcessOutput, TimeoutExpired } from "./errors.ts";
+import type { PopenOptions } from "./popen.ts";
+
+/**
+ * Options for {@linkcode run}. Python: the keyword arguments of `subprocess.run()`, with
+ * `capture_output` as `capture` and `timeout` in milliseconds.
+ */
+export interface RunOptions extends PopenOptions {
+  /**
+   * Capture both stdout and stderr (`stdout: "pipe", stderr: "pipe"`). Cannot be combined with
+   * `stdout` or `stderr`. Python: `capture_output=True`.
+   *
+   * @default {false}
+   */
+  capture?: boolean;
+  /**
+   * Decode the captured output as text with this encoding (any label `TextDecoder` knows, such
+   * as `"utf-8"`); without it the output is bytes. Python: `encoding=...`.
+   *
+   * @default {undefined} (bytes)
+   */
+  encoding?: string;
+  /**
+   * Bytes, or a string (encoded as UTF-8), to write to the child's stdin, which is then closed.
+   * Cannot be combined with `stdin`. Python: `input=...`.
+   *
+   * @default {undefined} (stdin as the `stdin` option says)
+   */
+  input?: string | Uint8Array;
+  /**
+   * How long the child may run, in milliseconds (Python counts seconds). When it runs out, the
+   * child is killed (SIGKILL) and `run` rejects with {@linkcode TimeoutExpired}, carrying what
+   * the child wrote before it died (read to the end of its pipes, or for at most 100 ms more
+   * when a grandchild holds them open).
+   *
+   * @default {undefined} (no limit)
+   */
+  timeout?: number;
+  /**
+   * Reject with {@linkcode CalledProcessError} when the exit status is not 0.
+   *
+   * @default {false}
+   */
+  check?: boolean;
+  /**
+   * Aborting kills the child (SIGKILL) and rejects with `signal.reason`. A signal aborted
+   * before the call rejects without starting the child.
+   *
+   * @default {undefined}
+   */
+  signal?: AbortSignal;
+}
+
+const RUN_OPTIONS: ReadonlySet<string> = new Set([
+  "stdin",
+  "stdout",
+  "stderr",
+  "cwd",
+  "env",
+  "clearEnv",
+  "capture",
+  "encoding",
+  "input",
+  "timeout",
+  "check",
+  "signal",
+]);
+
+const WHAT = "run process";
+
+function decode(
+  decoder: TextDecoder | null,
+  bytes: Uint8Array<ArrayBuffer> | null,
+): ProcessOutput | null {
+  return bytes === null || decoder === null ? bytes : decoder.decode(bytes);
+}
+
+/**
+ * Runs a command and waits for it to finish. Python: `subprocess.run(args, capture_output=...,
+ * encoding=..., input=..., timeout=..., check=...)`.
+ *
+ * Standard streams are inherited unless `capture`, `stdout`, `stderr`, `stdin` or `input` say
+ * otherwise; captured streams are read concurrently to their end (and input written
+ * concurrently), so no amount of output deadlocks.
+ *
+ * Guarantees: when `run` settles, the child has exited and every pipe to it is released —
+ * whether it resolves, times out (the child is killed with SIGKILL), is aborted (likewise),
+ * or fails `check`. Grandchildren the child started are not tracked; if one keeps a captured
+ * pipe open, `run` waits for it (as Python does), unless a timeout or abort ends the wait.
+ *
+ * @param args The program and its arguments, e.g. `["echo", "hi"]`. The program is looked up in
+ * `PATH` unless it contains a slash. No shell is involved.
+ * @param options What to capture, input, encoding, timeout (ms), check, working directory,
+ * environment and abort signal.
+ * @returns The finished process: command line, exit status (`-N` for death by signal N) and
+ * the captured output (text with `encoding`, bytes without, `null` where not captured).
+ *
+ * @throws {Deno.errors.NotFound} When the program (or `cwd`) does not exist; the message names
+ * it.
+ * @throws {Deno.errors.PermissionDenied} When the program cannot be executed, or the `run`
+ * permission is missing.
+ * @throws {TimeoutExpired} When `timeout` ms pass first; it carries the output so far.
+ * @throws {CalledProcessError} With `check: true`, when the exit status is not 0; it carries
+ * the status and the output.
+ * @throws {TypeError} When `args` is not a non-empty array of strings, or an option has the
+ * wrong type or conflicts with another (the message names it).
+ * @throws {RangeError} When `timeout` is negative or `encoding` is unknown.
+ * @throws {unknown} `signal.reason`, when `signal` aborts.
+ *
+ * @example The book's first example
+ * ```ts
+ * import { run } from "@tandem/tandem/subprocess";
+ * import assert from "node:assert/strict";
+ *
+ * const result = await run(["echo", "Hello from the child!"], {
+ *   capture: true,
+ *   encoding: "utf-8",
+ * });
+ * result.checkReturncode();
+ * assert.equal(result.stdout, "Hello from the child!\n");
+ * ```
+ *
+ * @example Input, merged output, and a failing check
+ * ```ts
+ * import { CalledProcessError, run } from "@tandem/tandem/subprocess";
+ * import assert from "node:assert/strict";
+ *
+ * const echoed = await run(["cat"], { input: "data\n", capture: true, encoding: "utf-8" });
+ * assert.equal(echoed.stdout, "data\n");
+ *
+ * const merged = await run(["sh", "-c", "echo oops >&2"], {
+ *   stdout: "pipe",
+ *   stderr: "stdout",
+ *   encoding: "utf-8",
+ * });
+ * assert.equal(merged.stdout, "oops\n");
+ * assert.equal(merged.stderr, null);
+ *
+ * await assert.rejects(run(["sh", "-c", "exit 2"], { check: true }), CalledProcessError);
+ * ```
+ */
+export function run(
+  args: readonly string[],
+  options: RunOptions & { encoding: string },
+): Promise<CompletedProcess<string>>;
+/**
+ * Runs a command and waits for it to finish, with output as bytes (see the overload above).
+ *
+ * @param args The program and its arguments.
+ * @param options What to capture, input, timeout (ms), check, cwd, env and abort signal.
+ * @returns The finished process, with output as bytes (`null` where not captured).
+ */
+export function run(
+  args: readonly string[],
+  options?: RunOptions & { encoding?: undefined },
+): Promise<CompletedProcess<Uint8Array<ArrayBuffer>>>;
+/**
+ * Runs a command and waits for it to finish (see the first overload).
+ *
+ * @param args The program and its arguments.
+ * @param options What to capture, encoding, input, timeout (ms), check, cwd, env and signal.
+ * @returns The finished process.
+ */
+export function run(
+  args: readonly string[],
+  options?: RunOptions,
+): Promise<CompletedProcess<ProcessOutput>>;
+export async function run(
+  args: readonly string[],
+  options?: RunOptions,
+): Promise<CompletedProcess<ProcessOutput>> {
+  const checked = checkArgs(WHAT, args);
+  const opts = checkOptions(WHAT, options, RUN_OPTIONS);
+  const capture = checkBoolean(WHAT, "capture", opts.capture);
+  if (capture && (opts.stdout !== undefined || opts.stderr !== undefined)) {
+    throw new TypeError(
+      `Cannot ${WHAT}: 'capture' must be left out when 'stdout' or 'stderr' is given, received ${
+        describe({ capture, stdout: opts.stdout, stderr: opts.stderr })
+      }`,
+    );
+  }
+  const input = checkInput(WHAT, opts.input);
+  if (input !== undefined && opts.stdin !== undefined) {
+    throw new TypeError(
+      `Cannot ${WHAT}: 'stdin' must be left out when 'input' is given, received ${
+        describe(opts.stdin)
+      }`,
+    );
+  }
+  const stdin = input !== undefined ? "pipe" : checkStdin(WHAT, opts.stdin, "inherit");
+  const stdout = capture ? "pipe" : checkStdio(WHAT, "stdout", opts.stdout, "inherit");
+  const stderr = capture ? "pipe" : checkStderr(WHAT, opts.stderr, "inherit");
+  const cwd = checkCwd(WHAT, opts.cwd);
+  const env = checkEnv(WHAT, opts.env);
+  const clearEnv = checkBoolean(WHAT, "clearEnv", opts.clearEnv);
+  const decoder = checkEncoding(WHAT, opts.encoding);
+  const timeout = checkTimeout(WHAT, opts.timeout);
+  const check = checkBoolean(WHAT, "check", opts.check);
+  const signal = checkSignal(WHAT, opts.signal);
+  signal?.throwIfAborted();
+
+  const args_ = Object.freeze(checked);
+  const child = new Child({ args: checked, stdin, stdout, stderr, cwd, env, clearEnv });
+  let output: RawOutput;
+  try {
+    const outcome = await child.communicate(WHAT, input, opts.input, timeout, signal);
+    if (outcome === TIMED_OUT) {
+      child.sendSignal(WHAT, "SIGKILL");
+      await child.settle(KILL_DRAIN_GRACE_MS);
+      const sofar = child.output();
+      throw new TimeoutExpired(args_, timeout!, {
+        stdout: decode(decoder, sofar.stdout),
+        stderr: decode(decoder, sofar.stderr),
+      });
+    }
+    output = outcome;
+  } finally {
+    await child.dispose();
+  }
+  const completed = new CompletedProcess<ProcessOutput>(args_, child.returncode!, {
+    stdout: decode(decoder, output.stdout),
+    stderr: decode(decoder, output.stderr),
+  });
+  if (check) completed.checkReturncode();
+  return completed;
+}
