@@ -18,9 +18,17 @@ const DEMOS: Record<string, Demo> = {
     title: "Use subprocess to Manage Child Processes",
     load: () => import("./item52_subprocess.ts"),
   },
+  "55": {
+    title: "Use Queue to Coordinate Work Between Threads",
+    load: () => import("./item55_queue_pipeline.ts"),
+  },
   "56": {
     title: "Know How to Recognize When Concurrency Is Necessary",
     load: () => import("./item56_fan_out_in.ts"),
+  },
+  "58": {
+    title: "Understand How Using Queue for Concurrency Requires Refactoring",
+    load: () => import("./item58_queue_life.ts"),
   },
   "60": {
     title: "Achieve Highly Concurrent I/O with Coroutines",

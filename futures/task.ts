@@ -43,8 +43,6 @@ export interface TaskReference {
 export interface Task<A extends unknown[], R> extends TaskReference {
   /** Runs the task here, in the current isolate. */
   (...args: A): R | Promise<R>;
-  /** Brand that tells a task from any other function. */
-  readonly [TASK]: true;
 }
 
 /** Options for {@linkcode task}. */
@@ -56,9 +54,6 @@ export interface TaskOptions {
    */
   name?: string;
 }
-
-// deno-lint-ignore no-explicit-any
-type AnyFunction = (...args: any[]) => unknown;
 
 /**
  * Makes `fn` a task that executors can run in workers and child processes. Python needs no such
@@ -89,7 +84,7 @@ type AnyFunction = (...args: any[]) => unknown;
  * assert.equal(add.module, import.meta.url);
  * ```
  */
-export function task<F extends AnyFunction>(
+export function task<F extends (...args: never[]) => unknown>(
   module: string | URL,
   fn: F,
   options: TaskOptions = {},
@@ -141,7 +136,7 @@ export function task<F extends AnyFunction>(
  * ```
  */
 export function isTask(value: unknown): value is Task<unknown[], unknown> {
-  return typeof value === "function" && (value as Partial<Task<unknown[], unknown>>)[TASK] === true;
+  return typeof value === "function" && (value as { [TASK]?: unknown })[TASK] === true;
 }
 
 /**

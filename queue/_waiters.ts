@@ -1,0 +1,97 @@
+// Private: the waiting side of a Queue. A waiter is settled exactly once, by whichever comes
+// first: a hand-off (an item for a getter, space for a putter), its timeout, its signal, or a
+// shutdown. Settling is synchronous and removes the timer and the abort listener at once, so a
+// waiter that has been handed an item can no longer be aborted, and an aborted waiter can no
+// longer be handed one: that is what makes an abort at the moment of hand-off lose nothing.
+import { Deque } from "./_store.ts";
+
+/** One call waiting on a queue: a blocked `get`, `put` or `join`. */
+export interface Waiter<V> {
+  settled: boolean;
+  resolve: (value: V) => void;
+  reject: (error: unknown) => void;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+/** A blocked `put`, holding the item it waits to add. */
+export interface Putter<T> extends Waiter<void> {
+  item: T;
+}
+
+/** Marks `waiter` settled and drops its timer and abort listener; the caller then resolves it. */
+export function release<V>(waiter: Waiter<V>): void {
+  waiter.settled = true;
+  if (waiter.timer !== undefined) clearTimeout(waiter.timer);
+  if (waiter.onAbort !== undefined) waiter.signal!.removeEventListener("abort", waiter.onAbort);
+}
+
+const COMPACT_AT = 32;
+
+/**
+ * Waiters in arrival order (first come, first served). A waiter that leaves early (timeout,
+ * abort) is only marked settled and skipped later, so leaving is O(1); the list is compacted
+ * when skipped entries outnumber live ones.
+ */
+export class WaiterList<W extends Waiter<never>> {
+  #deque = new Deque<W>();
+  #live = 0;
+
+  /** How many waiters are still waiting. */
+  get size(): number {
+    return this.#live;
+  }
+
+  push(waiter: W): void {
+    this.#deque.add(waiter);
+    this.#live++;
+  }
+
+  /** Removes and returns the longest-waiting live waiter (not yet settled), if any. */
+  shift(): W | undefined {
+    const deque = this.#deque;
+    while (deque.length > 0) {
+      const waiter = deque.take();
+      if (!waiter.settled) {
+        this.#live--;
+        return waiter;
+      }
+    }
+    return undefined;
+  }
+
+  /** Records that a waiter in the list settled on its own (timeout or abort). */
+  left(): void {
+    this.#live--;
+    const deque = this.#deque;
+    if (deque.length >= COMPACT_AT && deque.length > 2 * this.#live) {
+      const kept = new Deque<W>();
+      while (deque.length > 0) {
+        const waiter = deque.take();
+        if (!waiter.settled) kept.add(waiter);
+      }
+      this.#deque = kept;
+    }
+  }
+
+  /** Removes and returns every live waiter, in order. */
+  drain(): W[] {
+    const waiters: W[] = [];
+    for (let waiter = this.shift(); waiter !== undefined; waiter = this.shift()) {
+      waiters.push(waiter);
+    }
+    return waiters;
+  }
+}
+
+/** A RangeError unless `timeout` is undefined or a number >= 0 (Infinity waits forever). */
+export function invalidTimeout(what: string, timeout: unknown): RangeError | undefined {
+  if (timeout === undefined) return undefined;
+  if (typeof timeout === "number" && timeout >= 0) return undefined;
+  return new RangeError(
+    `Cannot ${what}: 'timeout' must be a non-negative number of milliseconds, received ${
+      String(timeout)
+    }`,
+  );
+}
