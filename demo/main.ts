@@ -18,6 +18,14 @@ const DEMOS: Record<string, Demo> = {
     title: "Use subprocess to Manage Child Processes",
     load: () => import("./item52_subprocess.ts"),
   },
+  "53": {
+    title: "Use Threads for Blocking I/O, Avoid for Parallelism",
+    load: () => import("./item53_blocking_io.ts"),
+  },
+  "54": {
+    title: "Use Lock to Prevent Data Races in Threads",
+    load: () => import("./item54_locks.ts"),
+  },
   "55": {
     title: "Use Queue to Coordinate Work Between Threads",
     load: () => import("./item55_queue_pipeline.ts"),
@@ -25,6 +33,10 @@ const DEMOS: Record<string, Demo> = {
   "56": {
     title: "Know How to Recognize When Concurrency Is Necessary",
     load: () => import("./item56_fan_out_in.ts"),
+  },
+  "57": {
+    title: "Avoid Creating New Thread Instances for On-demand Fan-out",
+    load: () => import("./item57_thread_fanout.ts"),
   },
   "58": {
     title: "Understand How Using Queue for Concurrency Requires Refactoring",
