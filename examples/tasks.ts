@@ -34,3 +34,11 @@ export const gcd = task(import.meta.url, function gcd(pair: [number, number]): n
   }
   return 1;
 });
+
+/** Moves every number from `inbox` to `outbox`, doubled, until `inbox` is closed and empty. */
+export const doubleAll = task(
+  import.meta.url,
+  function doubleAll(inbox: Iterable<number>, outbox: { put(n: number): void }): void {
+    for (const n of inbox) outbox.put(n * 2);
+  },
+);

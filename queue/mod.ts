@@ -11,12 +11,15 @@
  * - {@linkcode pipeline}: stages of concurrent workers joined by bounded queues, with
  *   backpressure, ordered or unordered output, error propagation or an error handler, and stages
  *   that run tasks on any `Executor` from `@tandem/tandem/futures`.
+ * - {@linkcode SharedQueue}: the same queue shared between the main thread and workers through a
+ *   `SharedArrayBuffer` (pass it to a `Thread` like a `Lock`): blocking `put`/`get`/`join` and
+ *   `for (const item of queue)` in workers, `putAsync`/`getAsync`/`joinAsync` and `for await`
+ *   on the main thread; items are structured-clonable values, serialized into a ring buffer.
  * - Errors: {@linkcode QueueEmpty}, {@linkcode QueueFull}, {@linkcode QueueShutDown}; waits that
  *   run out of time throw the hub's `TimeoutError`.
  *
- * These queues live on one event loop. Their semantics (fairness, exactly-once delivery,
- * `taskDone`/`join`, close and shutdown) are the contract a queue shared between workers will
- * follow too.
+ * `Queue` and its variants live on one event loop; `SharedQueue` follows their semantics
+ * (exactly-once delivery, `taskDone`/`join`, close and shutdown) across isolates.
  *
  * @example The book's pipeline, one stage
  * ```ts
@@ -46,6 +49,7 @@ export {
   type QueueShutdownOptions,
   type QueueWaitOptions,
 } from "./queue.ts";
+export { SharedQueue, type SharedQueueOptions } from "./shared_queue.ts";
 export { LifoQueue } from "./lifo_queue.ts";
 export { naturalOrder, PriorityQueue, type PriorityQueueOptions } from "./priority_queue.ts";
 export {

@@ -18,12 +18,13 @@ async function capture(fn: () => Promise<void>): Promise<string> {
   return lines.join("\n");
 }
 
-Deno.test("demo 55 prints the book's line by hand and again with pipeline(), with the time", async () => {
+Deno.test("demo 55 prints the book's line by hand, with pipeline() (timed) and with threads", async () => {
   const output = await capture(item55);
   const lines = output.split("\n");
   assert.equal(lines[0], "1000 items finished");
-  assert.equal(lines.filter((line) => line === "1000 items finished").length, 2);
-  assert.match(output, /Elapsed: \d+\.\d ms$/);
+  assert.equal(lines.filter((line) => line === "1000 items finished").length, 3);
+  assert.match(output, /Elapsed: \d+\.\d ms\n/);
+  assert.match(output, /real threads.*\n1000 items finished$/);
 });
 
 Deno.test("demo 58 prints exactly the generations of the serial simulate()", async () => {
