@@ -18,3 +18,7 @@
  */
 
 export * from "./futures/mod.ts";
+export * from "./subprocess/mod.ts";
+export * from "./threads/mod.ts";
+export * from "./queue/mod.ts";
+export * from "./coroutines/mod.ts";

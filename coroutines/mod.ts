@@ -5,6 +5,21 @@
  * reports every block longer than a threshold, like Python's `asyncio` debug mode. Python:
  * `asyncio`.
  *
+ * Mixing threads and coroutines (item 62): {@linkcode MainThreadBridge} lets a worker (a
+ * `Thread`, a pool task) call an async function of the main thread and block for its result,
+ * like `asyncio.run_coroutine_threadsafe(coro, loop).result(timeout)`.
+ *
+ * Synchronization between coroutines of one event loop (Python's `asyncio.Lock`, `Semaphore`,
+ * `BoundedSemaphore`, `Event`, `Condition`): these are the same objects as in
+ * `@tandem/tandem/threads`, re-exported here; on one loop use their async forms
+ * (`acquireAsync`, `holdAsync`, `waitAsync`, `waitForAsync`), which never block the loop and
+ * take a `timeout` and a `signal`. The same object also works across threads. What differs from
+ * `asyncio`: ownership is per isolate, not per coroutine, so any coroutine of the loop may
+ * release a `Lock` that another acquired, and `Condition.notify` only checks that this isolate
+ * holds the lock; an `RLock` cannot tell two coroutines apart (use `Lock`); no FIFO order among
+ * waiters (Python's asyncio primitives are FIFO); waiters wake through `Atomics.waitAsync`, so
+ * a wake-up costs a little more than a resolved promise.
+ *
  * Cancellation follows one rule throughout: tandem cancels work by aborting the `AbortSignal`
  * it gave that work, and when it cancels a function it called, it waits for that function's
  * promise to settle (so its cleanup has run) before settling itself. A promise passed in was
@@ -44,6 +59,16 @@ export {
 export { waitFor, type WaitForOptions } from "./wait_for.ts";
 export { timeout, type TimeoutOptions, TimeoutScope } from "./timeout.ts";
 export { sleep, type SleepOptions } from "./sleep.ts";
+export {
+  type AnyBridgeFunctions,
+  type BlockingFunctions,
+  type BridgeCallOptions,
+  BridgeClosedError,
+  type BridgeFunctions,
+  MainThreadBridge,
+  type MainThreadBridgeOptions,
+} from "./main_thread_bridge.ts";
+export { BoundedSemaphore, Condition, Event, Lock, Semaphore } from "@tandem/tandem/threads";
 export {
   type BlockReport,
   EventLoopMonitor,

@@ -50,6 +50,10 @@ const DEMOS: Record<string, Demo> = {
     title: "Know How to Port Threaded I/O to asyncio",
     load: () => import("./item61_port_to_async.ts"),
   },
+  "62": {
+    title: "Mix Threads and Coroutines to Ease the Transition to asyncio",
+    load: () => import("./item62_mixed_threads_coroutines.ts"),
+  },
   "63": {
     title: "Avoid Blocking the asyncio Event Loop to Maximize Responsiveness",
     load: () => import("./item63_event_loop_monitor.ts"),

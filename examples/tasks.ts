@@ -42,3 +42,14 @@ export const doubleAll = task(
     for (const n of inbox) outbox.put(n * 2);
   },
 );
+
+/** In a worker: doubles `n` by calling the main thread's `double` through a bridge. */
+export const callDouble = task(
+  import.meta.url,
+  function callDouble(
+    bridge: { call(name: "double", args: [number]): number },
+    n: number,
+  ): number {
+    return bridge.call("double", [n]);
+  },
+);

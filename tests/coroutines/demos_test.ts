@@ -1,9 +1,10 @@
-// The coroutine demos (items 56, 60, 61, 63), checked through the functions they export.
+// The coroutine demos (items 56, 60, 61, 62, 63), checked through the functions they export.
 import assert from "node:assert/strict";
 import { runGenerations, simulate } from "../../demo/_life.ts";
 import { simulateFanOut, simulateSerialIo } from "../../demo/item56_fan_out_in.ts";
 import { simulateWithGather, simulateWithTaskGroup } from "../../demo/item60_coroutine_life.ts";
 import { BOOK_SEED, playAsync, playThreadedStyle } from "../../demo/item61_port_to_async.ts";
+import { runStyle } from "../../demo/item62_mixed_threads_coroutines.ts";
 import { demonstrate } from "../../demo/item63_event_loop_monitor.ts";
 
 const BOOK_TRANSCRIPT = [
@@ -53,6 +54,29 @@ Deno.test("demo 61: both versions print the same transcript for another seed", a
   const server = threaded.filter((line) => line.startsWith("Server: ")).map((l) => l.slice(8));
   assert.deepEqual(server, client);
   assert.ok(client.includes("3 is Correct")); // five distinct guesses in 1..5 always find it
+});
+
+Deno.test("demo 62: threads, coroutines and the mixed style merge exactly the written lines", async () => {
+  for (const style of ["threads", "async", "mixed"] as const) {
+    assert.deepEqual(await runStyle(style, 3, 40), { style, lines: 120, same: true });
+  }
+});
+
+Deno.test("demo 62: main prints the line count and 'Same lines: true' for each style", async () => {
+  const { main } = await import("../../demo/item62_mixed_threads_coroutines.ts");
+  const printed: string[] = [];
+  const log = console.log;
+  console.log = (...args: unknown[]) => printed.push(args.join(" "));
+  try {
+    await main();
+  } finally {
+    console.log = log;
+  }
+  assert.equal(printed.length, 6);
+  assert.match(printed[0], /^Threads only .*: 200 lines$/);
+  assert.match(printed[2], /^Coroutines only .*: 200 lines$/);
+  assert.match(printed[4], /^Mixed .*MainThreadBridge\): 200 lines$/);
+  assert.deepEqual([printed[1], printed[3], printed[5]], Array(3).fill("Same lines: true"));
 });
 
 Deno.test("demo 63: the monitor names the blocking coroutine, and is quiet after the fix", async () => {
