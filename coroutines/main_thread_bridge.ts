@@ -11,13 +11,19 @@ import {
   currentIsolateId,
   fromHandle,
   InvalidStateError,
-  isIsolateAlive,
   type Shareable,
   type SharedHandle,
   TimeoutError,
   toHandle,
 } from "@tandem/tandem/futures";
-import { Lock } from "@tandem/tandem/threads";
+import {
+  canBlock,
+  deadlineOf,
+  holdEventLoop,
+  Lock,
+  releaseEventLoop,
+  waitWord,
+} from "@tandem/tandem/threads";
 import { deserialize, serialize } from "node:v8";
 
 // Control words. Whoever the STATE word names owns the data buffer: IDLE the caller holding the
@@ -35,9 +41,6 @@ const REQUEST = 1;
 const RUNNING = 2;
 const DONE = 3;
 const ABANDONED = 4; // the caller gave up (timeout); the server discards the outcome
-
-const SLICE_MS = 50;
-const IN_WORKER: boolean = "WorkerGlobalScope" in globalThis;
 
 /** The loosest typing of a bridge's functions: the default when a bridge's type is not given. */
 export type AnyBridgeFunctions = Record<string, (...args: unknown[]) => unknown>;
@@ -129,8 +132,6 @@ interface BridgeState {
 }
 
 let adopted: BridgeState | undefined;
-
-function noop(): void {}
 
 /**
  * A bridge from workers to async functions of the main thread: Python's
@@ -381,7 +382,7 @@ export class MainThreadBridge<F extends BridgeFunctions<F> = AnyBridgeFunctions>
   #call(name: string, args: unknown[], options: BridgeCallOptions): unknown {
     const what = `call '${name}' through a MainThreadBridge`;
     const control = this.#control;
-    if (!IN_WORKER || Atomics.load(control, HOST) === currentIsolateId()) {
+    if (!canBlock || Atomics.load(control, HOST) === currentIsolateId()) {
       throw new Error(
         `Cannot ${what} on the isolate that serves it: the blocking wait would block the event ` +
           "loop that must run the function. Call (and await) the function directly there",
@@ -411,7 +412,7 @@ export class MainThreadBridge<F extends BridgeFunctions<F> = AnyBridgeFunctions>
           `capacity of ${this.#data.length} bytes (raise 'capacity' when creating the bridge)`,
       );
     }
-    const deadline = timeout === Infinity ? Infinity : performance.now() + timeout;
+    const deadline = deadlineOf(timeout);
     const timedOut = () => new TimeoutError(`Timed out after ${timeout} ms waiting to ${what}`);
     if (!this.#lock.acquire({ timeout: Math.max(0, deadline - performance.now()) })) {
       throw timedOut();
@@ -422,7 +423,7 @@ export class MainThreadBridge<F extends BridgeFunctions<F> = AnyBridgeFunctions>
         this.#checkOpen(what);
         const state = Atomics.load(control, STATE);
         if (state === IDLE) break;
-        if (!this.#sleep(state, deadline)) throw timedOut();
+        if (!waitWord(control, STATE, state, deadline)) throw timedOut();
       }
       this.#data.set(bytes);
       Atomics.store(control, LENGTH, bytes.length);
@@ -439,7 +440,7 @@ export class MainThreadBridge<F extends BridgeFunctions<F> = AnyBridgeFunctions>
           if (outcome.ok) return outcome.value;
           throw "error" in outcome ? toError(outcome.error) : outcome.thrown;
         }
-        if (!this.#sleep(state, deadline)) {
+        if (!waitWord(control, STATE, state, deadline)) {
           if (
             Atomics.compareExchange(control, STATE, REQUEST, IDLE) === REQUEST ||
             Atomics.compareExchange(control, STATE, RUNNING, ABANDONED) === RUNNING
@@ -450,17 +451,6 @@ export class MainThreadBridge<F extends BridgeFunctions<F> = AnyBridgeFunctions>
     } finally {
       this.#lock.release();
     }
-  }
-
-  /** Sleeps while STATE is `state`, one slice at most; false once the deadline has passed. */
-  #sleep(state: number, deadline: number): boolean {
-    const ms = deadline === Infinity ? SLICE_MS : Math.min(SLICE_MS, deadline - performance.now());
-    if (!(ms > 0)) return false;
-    Atomics.wait(this.#control, STATE, state, ms);
-    if (!isIsolateAlive(currentIsolateId())) {
-      throw new Error("The worker was terminated while waiting on a MainThreadBridge call");
-    }
-    return true;
   }
 
   #checkOpen(what: string): void {
@@ -532,7 +522,7 @@ export class MainThreadBridge<F extends BridgeFunctions<F> = AnyBridgeFunctions>
 
   async #run(): Promise<void> {
     const control = this.#control;
-    const timer = setInterval(noop, 1 << 30); // keeps the process alive while the call runs
+    holdEventLoop(); // keeps the process alive while the call runs
     let outcome: Outcome;
     try {
       const { name, args } = this.#read() as Request;
@@ -548,7 +538,7 @@ export class MainThreadBridge<F extends BridgeFunctions<F> = AnyBridgeFunctions>
     } catch (error) {
       outcome = toOutcome(error);
     } finally {
-      clearInterval(timer);
+      releaseEventLoop();
     }
     if (Atomics.load(control, CLOSED) === 1) return;
     this.#write(outcome);

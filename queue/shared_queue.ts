@@ -13,21 +13,20 @@ import {
   TimeoutError,
   toHandle,
 } from "@tandem/tandem/futures";
-import type { BlockingWaitOptions } from "@tandem/tandem/threads";
-import { QueueEmpty, QueueFull, QueueShutDown } from "./errors.ts";
-import type { QueueShutdownOptions, QueueWaitOptions } from "./queue.ts";
 import {
-  bump,
-  type Cells,
+  assertCanBlock,
+  type BlockingWaitOptions,
+  canBlock,
   deadlineOf,
   holdEventLoop,
-  IN_WORKER,
-  lock,
   releaseEventLoop,
-  sleep,
-  sleepAsync,
-  unlock,
-} from "./_shared_sync.ts";
+  type SharedWords,
+  waitWord,
+  waitWordAsync,
+} from "@tandem/tandem/threads";
+import { QueueEmpty, QueueFull, QueueShutDown } from "./errors.ts";
+import type { QueueShutdownOptions, QueueWaitOptions } from "./queue.ts";
+import { bump, lock, unlock } from "./_shared_sync.ts";
 
 /** Options for creating a {@linkcode SharedQueue}. */
 export interface SharedQueueOptions {
@@ -71,7 +70,7 @@ const WAIT: unique symbol = Symbol("wait");
 type Attempt<R> = () => R | typeof WAIT;
 
 interface SharedQueueState {
-  header: Cells;
+  header: SharedWords;
   data: Uint8Array<SharedArrayBuffer>;
   maxsize: number;
 }
@@ -141,7 +140,7 @@ let adopted: SharedQueueState | undefined;
  * ```
  */
 export class SharedQueue<T> implements Shareable, Iterable<T>, AsyncIterable<T> {
-  readonly #header: Cells;
+  readonly #header: SharedWords;
   readonly #data: Uint8Array<SharedArrayBuffer>;
   readonly #capacity: number;
   readonly #maxsize: number;
@@ -812,13 +811,7 @@ export class SharedQueue<T> implements Shareable, Iterable<T>, AsyncIterable<T> 
 
   #checkBlocking(verb: string, instead: string, timeout: number | undefined): void {
     checkTimeout(verb, timeout);
-    if (!IN_WORKER && timeout !== 0) {
-      throw new Error(
-        `Cannot ${verb} a SharedQueue on the main thread: a blocking wait (Atomics.wait) would ` +
-          `freeze the event loop. Use ${instead} there; the blocking form is for workers ` +
-          "(Thread, pools)",
-      );
-    }
+    if (!canBlock && timeout !== 0) assertCanBlock(`${verb} a SharedQueue`, instead);
   }
 
   #blocking<R>(attempt: Attempt<R>, seq: number, verb: string, timeout?: number): R {
@@ -826,7 +819,7 @@ export class SharedQueue<T> implements Shareable, Iterable<T>, AsyncIterable<T> 
     for (;;) {
       const result = this.#try(attempt, seq);
       if (typeof result === "object") return result.value;
-      if (!sleep(this.#header, seq, result, deadline)) throw timedOut(verb, timeout);
+      if (!waitWord(this.#header, seq, result, deadline)) throw timedOut(verb, timeout);
     }
   }
 
@@ -843,7 +836,7 @@ export class SharedQueue<T> implements Shareable, Iterable<T>, AsyncIterable<T> 
     holdEventLoop();
     try {
       for (let seen = first;;) {
-        if (!(await sleepAsync(this.#header, seq, seen, deadline, signal))) {
+        if (!(await waitWordAsync(this.#header, seq, seen, deadline, signal))) {
           throw timedOut(verb, timeout);
         }
         const result = this.#try(attempt, seq);

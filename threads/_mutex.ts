@@ -8,19 +8,17 @@
 // set. A sleeper re-checks the owner's liveness after every slice, so a lock whose owner died is
 // taken over, never held forever.
 import { isIsolateAlive } from "@tandem/tandem/futures";
+import { checkTimeout, SELF, timeoutError } from "./_futex.ts";
 import {
   assertCanBlock,
-  type Cells,
-  checkTimeout,
+  canBlock,
   deadlineOf,
   holdEventLoop,
-  IN_WORKER,
   releaseEventLoop,
-  SELF,
-  sleep,
-  sleepAsync,
-  timeoutError,
-} from "./_futex.ts";
+  type SharedWords,
+  waitWord,
+  waitWordAsync,
+} from "./futex.ts";
 import { Hold } from "./hold.ts";
 import type { AcquireOptions, AsyncWaitOptions, BlockingWaitOptions } from "./options.ts";
 
@@ -42,7 +40,7 @@ export const TIMED_OUT = 2;
 export type LockResult = typeof LOCKED | typeof RECOVERED | typeof TIMED_OUT;
 
 /** One compare-and-swap: takes the mutex if it is free. */
-export function tryLock(cells: Cells, index: number): boolean {
+export function tryLock(cells: SharedWords, index: number): boolean {
   return Atomics.compareExchange(cells, index, 0, SELF) === 0;
 }
 
@@ -51,7 +49,7 @@ export function tryLock(cells: Cells, index: number): boolean {
  * asleep), takes it over if its owner died, or marks WAITERS and returns the word to sleep on (a
  * negative number, since WAITERS is the sign bit).
  */
-function step(cells: Cells, index: number): number {
+function step(cells: SharedWords, index: number): number {
   let c = Atomics.load(cells, index);
   for (;;) {
     if (c === 0) {
@@ -82,17 +80,17 @@ function step(cells: Cells, index: number): number {
  * sleep: measured on a 2-core machine with 5 contending workers, spinning only stole time from
  * the holder.
  */
-export function lock(cells: Cells, index: number, deadline: number): LockResult {
+export function lock(cells: SharedWords, index: number, deadline: number): LockResult {
   for (;;) {
     const word = step(cells, index);
     if (word >= 0) return word as LockResult;
-    if (!sleep(cells, index, word, deadline)) return TIMED_OUT;
+    if (!waitWord(cells, index, word, deadline)) return TIMED_OUT;
   }
 }
 
 /** Acquires the mutex without blocking the event loop, until `deadline` or an abort. */
 export async function lockAsync(
-  cells: Cells,
+  cells: SharedWords,
   index: number,
   deadline: number,
   signal: AbortSignal | undefined,
@@ -102,7 +100,7 @@ export async function lockAsync(
     for (;;) {
       const word = step(cells, index);
       if (word >= 0) return word as LockResult;
-      if (!(await sleepAsync(cells, index, word, deadline, signal))) return TIMED_OUT;
+      if (!(await waitWordAsync(cells, index, word, deadline, signal))) return TIMED_OUT;
     }
   } finally {
     releaseEventLoop();
@@ -113,7 +111,7 @@ export async function lockAsync(
  * Releases the mutex if this isolate holds it, waking one sleeper if any may wait. Returns false
  * (changing nothing) when this isolate does not hold it.
  */
-export function unlock(cells: Cells, index: number): boolean {
+export function unlock(cells: SharedWords, index: number): boolean {
   let c = Atomics.load(cells, index);
   for (;;) {
     if (c === 0 || (c & ID_MASK) !== SELF) return false;
@@ -127,13 +125,13 @@ export function unlock(cells: Cells, index: number): boolean {
 }
 
 /** Whether this isolate holds the mutex. */
-export function heldBySelf(cells: Cells, index: number): boolean {
+export function heldBySelf(cells: SharedWords, index: number): boolean {
   const c = Atomics.load(cells, index);
   return c !== 0 && (c & ID_MASK) === SELF;
 }
 
 /** Whether the mutex's holder took it over from a dead owner. */
-export function ownerDied(cells: Cells, index: number): boolean {
+export function ownerDied(cells: SharedWords, index: number): boolean {
   return (Atomics.load(cells, index) & OWNER_DIED) !== 0;
 }
 
@@ -142,7 +140,7 @@ export function ownerDied(cells: Cells, index: number): boolean {
  * mutex word, and for an RLock its recursion count (word 1).
  */
 export interface MutexBackend {
-  readonly cells: Cells;
+  readonly cells: SharedWords;
   readonly reentrant: boolean;
 }
 
@@ -162,12 +160,12 @@ export function checkAcquire(what: string, instead: string, options: AcquireOpti
     }
     return;
   }
-  if (timeout !== 0 && !IN_WORKER) assertCanBlock(what, instead);
+  if (timeout !== 0 && !canBlock) assertCanBlock(what, instead);
 }
 
 /** The blocking acquire with options, shared by Lock, RLock and Condition. */
 export function acquireWith(
-  cells: Cells,
+  cells: SharedWords,
   index: number,
   what: string,
   instead: string,
@@ -181,7 +179,7 @@ export function acquireWith(
 
 /** The async acquire, shared by Lock, RLock and Condition; rejects with TimeoutError. */
 export async function acquireAsyncWith(
-  cells: Cells,
+  cells: SharedWords,
   index: number,
   what: string,
   options: AsyncWaitOptions = {},
@@ -198,7 +196,7 @@ export async function acquireAsyncWith(
 /** The blocking `hold`, shared by Lock and Condition: throws TimeoutError on timeout. */
 export function holdWith(
   owner: { release(): void },
-  cells: Cells,
+  cells: SharedWords,
   index: number,
   what: string,
   instead: string,
@@ -213,7 +211,7 @@ export function holdWith(
  * Takes the mutex if it is free or if its owner died; never waits. (Taking over a dead owner's
  * lock never waits, so even a non-blocking attempt does it.)
  */
-export function tryOrRecover(cells: Cells, index: number): LockResult {
+export function tryOrRecover(cells: SharedWords, index: number): LockResult {
   let c = Atomics.load(cells, index);
   for (;;) {
     if (c === 0) {
@@ -229,7 +227,7 @@ export function tryOrRecover(cells: Cells, index: number): LockResult {
 }
 
 /** The error for releasing a mutex this isolate does not hold. */
-export function releaseError(kind: string, cells: Cells): Error {
+export function releaseError(kind: string, cells: SharedWords): Error {
   const c = Atomics.load(cells, 0);
   if (c === 0) return new Error(`Cannot release ${kind} that is not locked`);
   return new Error(

@@ -15,20 +15,17 @@ import {
   TimeoutError,
   toHandle,
 } from "@tandem/tandem/futures";
+import { allocate, cellsFrom, checkTimeout, SELF } from "./_futex.ts";
 import {
-  allocate,
   assertCanBlock,
-  type Cells,
-  cellsFrom,
-  checkTimeout,
+  canBlock,
   deadlineOf,
   holdEventLoop,
-  IN_WORKER,
   releaseEventLoop,
-  SELF,
-  sleep,
-  sleepAsync,
-} from "./_futex.ts";
+  type SharedWords,
+  waitWord,
+  waitWordAsync,
+} from "./futex.ts";
 import type { AsyncWaitOptions, BlockingWaitOptions } from "./options.ts";
 
 // Words:
@@ -118,7 +115,7 @@ export interface BarrierOptions {
 }
 
 interface Adopted {
-  cells: Cells;
+  cells: SharedWords;
   timeout: number | undefined;
   action: (() => unknown) | undefined;
 }
@@ -157,7 +154,7 @@ let adopted: Adopted | undefined;
  * ```
  */
 export class Barrier implements Shareable {
-  #cells: Cells;
+  #cells: SharedWords;
   #timeout: number | undefined;
   #action: (() => unknown) | undefined;
 
@@ -235,14 +232,14 @@ export class Barrier implements Shareable {
   wait(options: BlockingWaitOptions = {}): number {
     const timeout = options.timeout ?? this.#timeout;
     checkTimeout("wait at a Barrier", timeout);
-    if (!IN_WORKER) assertCanBlock("wait at a Barrier", "'await barrier.waitAsync()'");
+    if (!canBlock) assertCanBlock("wait at a Barrier", "'await barrier.waitAsync()'");
     const request = { value: 0, deadline: 0, generation: -1 };
     const steps = this.#protocol(deadlineOf(timeout), timeout, request);
     const cells = this.#cells;
     for (;;) {
       const step = steps.next();
       if (step.done) return step.value;
-      sleep(cells, STATE, request.value, request.deadline);
+      waitWord(cells, STATE, request.value, request.deadline);
     }
   }
 
@@ -280,7 +277,7 @@ export class Barrier implements Shareable {
     try {
       for (;;) {
         try {
-          await sleepAsync(cells, STATE, request.value, request.deadline, signal);
+          await waitWordAsync(cells, STATE, request.value, request.deadline, signal);
         } catch (error) {
           // Aborted: leaving breaks this party's generation, unless it is complete already.
           steps.return(-1);

@@ -12,21 +12,17 @@ import {
   TimeoutError,
   toHandle,
 } from "@tandem/tandem/futures";
+import { allocate, cellsFrom, checkTimeout, SELF, timeoutError } from "./_futex.ts";
 import {
-  allocate,
   assertCanBlock,
-  type Cells,
-  cellsFrom,
-  checkTimeout,
+  canBlock,
   deadlineOf,
   holdEventLoop,
-  IN_WORKER,
   releaseEventLoop,
-  SELF,
-  sleep,
-  sleepAsync,
-  timeoutError,
-} from "./_futex.ts";
+  type SharedWords,
+  waitWord,
+  waitWordAsync,
+} from "./futex.ts";
 import {
   backends,
   heldBySelf,
@@ -53,7 +49,7 @@ const COUNTS = 1;
 const ONE_WAITER = 1 << 16;
 const MAX_WAITERS = 0xffff;
 
-let adopted: Cells | undefined;
+let adopted: SharedWords | undefined;
 
 /**
  * A condition variable in shared memory: Python's `threading.Condition`. Isolates that share it
@@ -103,7 +99,7 @@ let adopted: Cells | undefined;
 export class Condition implements Shareable {
   #lock: Lock | RLock;
   #mutex: MutexBackend;
-  #cells: Cells;
+  #cells: SharedWords;
 
   /**
    * Creates a condition over `lock`. Python: `threading.Condition(lock=None)`.
@@ -242,7 +238,7 @@ export class Condition implements Shareable {
   wait(options: BlockingWaitOptions = {}): boolean {
     const { timeout } = options;
     checkTimeout("wait on a Condition", timeout);
-    if (!IN_WORKER) assertCanBlock("wait on a Condition", "'await condition.waitAsync()'");
+    if (!canBlock) assertCanBlock("wait on a Condition", "'await condition.waitAsync()'");
     this.#checkOwned("wait on");
     const deadline = deadlineOf(timeout);
     const cells = this.#cells;
@@ -256,7 +252,7 @@ export class Condition implements Shareable {
           notified = true;
           break;
         }
-        if (!sleep(cells, GEN, g, deadline)) break;
+        if (!waitWord(cells, GEN, g, deadline)) break;
       }
     } finally {
       // Re-acquire on every path (a deadline of Infinity never times out), except in a worker
@@ -311,7 +307,7 @@ export class Condition implements Shareable {
           notified = true;
           break;
         }
-        if (!(await sleepAsync(cells, GEN, g, deadline, signal))) break;
+        if (!(await waitWordAsync(cells, GEN, g, deadline, signal))) break;
       }
     } catch (error) {
       failure = { error };

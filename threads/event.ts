@@ -5,25 +5,22 @@
  */
 
 import { fromHandle, type Shareable, type SharedHandle, toHandle } from "@tandem/tandem/futures";
+import { allocate, cellsFrom, checkTimeout, timeoutError } from "./_futex.ts";
 import {
-  allocate,
   assertCanBlock,
-  type Cells,
-  cellsFrom,
-  checkTimeout,
+  canBlock,
   deadlineOf,
   holdEventLoop,
-  IN_WORKER,
   releaseEventLoop,
-  sleep,
-  sleepAsync,
-  timeoutError,
-} from "./_futex.ts";
+  type SharedWords,
+  waitWord,
+  waitWordAsync,
+} from "./futex.ts";
 import type { AsyncWaitOptions, BlockingWaitOptions } from "./options.ts";
 
 const FLAG = 0;
 
-let adopted: Cells | undefined;
+let adopted: SharedWords | undefined;
 
 /**
  * A flag in shared memory: Python's `threading.Event`. {@linkcode Event.set} raises it and wakes
@@ -50,7 +47,7 @@ let adopted: Cells | undefined;
  * ```
  */
 export class Event implements Shareable {
-  #cells: Cells;
+  #cells: SharedWords;
 
   /** Creates a lowered flag in a new `SharedArrayBuffer`. Python: `threading.Event()`. */
   constructor() {
@@ -129,13 +126,13 @@ export class Event implements Shareable {
   wait(options: BlockingWaitOptions = {}): boolean {
     const { timeout } = options;
     checkTimeout("wait for an Event", timeout);
-    if (timeout !== 0 && !IN_WORKER) {
+    if (timeout !== 0 && !canBlock) {
       assertCanBlock("wait for an Event", "'await event.waitAsync()'");
     }
     const cells = this.#cells;
     const deadline = deadlineOf(timeout);
     while (Atomics.load(cells, FLAG) === 0) {
-      if (!sleep(cells, FLAG, 0, deadline)) return false;
+      if (!waitWord(cells, FLAG, 0, deadline)) return false;
     }
     return true;
   }
@@ -168,7 +165,7 @@ export class Event implements Shareable {
     holdEventLoop();
     try {
       while (Atomics.load(cells, FLAG) === 0) {
-        if (!(await sleepAsync(cells, FLAG, 0, deadline, signal))) {
+        if (!(await waitWordAsync(cells, FLAG, 0, deadline, signal))) {
           throw timeoutError("see an Event set", timeout);
         }
       }

@@ -6,7 +6,8 @@
  */
 
 import { fromHandle, type Shareable, type SharedHandle, toHandle } from "@tandem/tandem/futures";
-import { allocate, assertCanBlock, type Cells, cellsFrom, IN_WORKER, SELF } from "./_futex.ts";
+import { allocate, cellsFrom, SELF } from "./_futex.ts";
+import { assertCanBlock, canBlock, type SharedWords } from "./futex.ts";
 import {
   acquireAsyncWith,
   acquireWith,
@@ -22,7 +23,7 @@ import {
 import { Hold } from "./hold.ts";
 import type { AcquireOptions, AsyncWaitOptions, BlockingWaitOptions } from "./options.ts";
 
-let adopted: Cells | undefined;
+let adopted: SharedWords | undefined;
 
 /**
  * A lock in shared memory: Python's `threading.Lock`, for Web Workers. At most one holder at a
@@ -84,7 +85,7 @@ let adopted: Cells | undefined;
  * ```
  */
 export class Lock implements Shareable {
-  #cells: Cells;
+  #cells: SharedWords;
 
   /** Creates an unlocked lock in a new `SharedArrayBuffer`. */
   constructor() {
@@ -120,7 +121,7 @@ export class Lock implements Shareable {
   acquire(options?: AcquireOptions): boolean {
     // The fast path stays small so that it inlines into the caller's loop.
     if (
-      options === undefined && IN_WORKER &&
+      options === undefined && canBlock &&
       Atomics.compareExchange(this.#cells, 0, 0, SELF) === 0
     ) return true;
     return this.#acquireSlow(options);
@@ -268,7 +269,7 @@ export class Lock implements Shareable {
     if (options !== undefined) {
       return acquireWith(this.#cells, 0, what, instead, options) !== TIMED_OUT;
     }
-    if (!IN_WORKER) assertCanBlock(what, instead);
+    if (!canBlock) assertCanBlock(what, instead);
     return lock(this.#cells, 0, Infinity) !== TIMED_OUT;
   }
 

@@ -5,15 +5,8 @@
  */
 
 import { fromHandle, type Shareable, type SharedHandle, toHandle } from "@tandem/tandem/futures";
-import {
-  allocate,
-  type Cells,
-  cellsFrom,
-  checkTimeout,
-  IN_WORKER,
-  SELF,
-  timeoutError,
-} from "./_futex.ts";
+import { allocate, cellsFrom, checkTimeout, SELF, timeoutError } from "./_futex.ts";
+import { canBlock, type SharedWords } from "./futex.ts";
 import {
   acquireAsyncWith,
   acquireWith,
@@ -37,7 +30,7 @@ import type { AcquireOptions, AsyncWaitOptions, BlockingWaitOptions } from "./op
 const MUTEX = 0;
 const LEVEL = 1;
 
-let adopted: Cells | undefined;
+let adopted: SharedWords | undefined;
 
 /**
  * A reentrant lock in shared memory: Python's `threading.RLock`. The isolate that holds it may
@@ -69,7 +62,7 @@ let adopted: Cells | undefined;
  * ```
  */
 export class RLock implements Shareable {
-  #cells: Cells;
+  #cells: SharedWords;
 
   /** Creates an unlocked reentrant lock in a new `SharedArrayBuffer`. */
   constructor() {
@@ -102,7 +95,7 @@ export class RLock implements Shareable {
    * ```
    */
   acquire(options?: AcquireOptions): boolean {
-    if (options === undefined && IN_WORKER) {
+    if (options === undefined && canBlock) {
       const cells = this.#cells;
       const c = Atomics.compareExchange(cells, MUTEX, 0, SELF);
       if (c === 0) {

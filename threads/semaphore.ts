@@ -5,21 +5,17 @@
  */
 
 import { fromHandle, type Shareable, type SharedHandle, toHandle } from "@tandem/tandem/futures";
+import { allocate, cellsFrom, checkCount, checkTimeout, timeoutError } from "./_futex.ts";
 import {
-  allocate,
   assertCanBlock,
-  type Cells,
-  cellsFrom,
-  checkCount,
-  checkTimeout,
+  canBlock,
   deadlineOf,
   holdEventLoop,
-  IN_WORKER,
   releaseEventLoop,
-  sleep,
-  sleepAsync,
-  timeoutError,
-} from "./_futex.ts";
+  type SharedWords,
+  waitWord,
+  waitWordAsync,
+} from "./futex.ts";
 import { Hold } from "./hold.ts";
 import type { AcquireOptions, AsyncWaitOptions, BlockingWaitOptions } from "./options.ts";
 
@@ -31,7 +27,7 @@ const SLEEPERS = 1;
 const BOUND = 2;
 const MAX = 0x7fffffff;
 
-let adopted: Cells | undefined;
+let adopted: SharedWords | undefined;
 
 /**
  * A semaphore in shared memory: Python's `threading.Semaphore`. It holds a number of permits;
@@ -62,7 +58,7 @@ let adopted: Cells | undefined;
  * ```
  */
 export class Semaphore implements Shareable {
-  #cells: Cells;
+  #cells: SharedWords;
 
   /**
    * Creates a semaphore with `value` permits. Python: `threading.Semaphore(value=1)`.
@@ -115,7 +111,7 @@ export class Semaphore implements Shareable {
    */
   acquire(options?: AcquireOptions): boolean {
     if (options === undefined) {
-      if (!IN_WORKER) assertCanBlock("acquire a Semaphore", "'await semaphore.acquireAsync()'");
+      if (!canBlock) assertCanBlock("acquire a Semaphore", "'await semaphore.acquireAsync()'");
     } else this.#check(options);
     if (this.#tryTake()) return true;
     const { blocking = true, timeout } = options ?? {};
@@ -126,7 +122,7 @@ export class Semaphore implements Shareable {
     try {
       for (;;) {
         if (this.#tryTake()) return true;
-        if (!sleep(cells, VALUE, 0, deadline)) return false;
+        if (!waitWord(cells, VALUE, 0, deadline)) return false;
       }
     } finally {
       Atomics.sub(cells, SLEEPERS, 1);
@@ -163,7 +159,7 @@ export class Semaphore implements Shareable {
     try {
       for (;;) {
         if (this.#tryTake()) return;
-        if (!(await sleepAsync(cells, VALUE, 0, deadline, signal))) {
+        if (!(await waitWordAsync(cells, VALUE, 0, deadline, signal))) {
           throw timeoutError("acquire a Semaphore", timeout);
         }
       }
@@ -310,7 +306,7 @@ export class Semaphore implements Shareable {
       }
       return;
     }
-    if (timeout !== 0 && !IN_WORKER) {
+    if (timeout !== 0 && !canBlock) {
       assertCanBlock("acquire a Semaphore", "'await semaphore.acquireAsync()'");
     }
   }

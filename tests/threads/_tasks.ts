@@ -1,7 +1,18 @@
 // Tasks for the threads tests: each runs in a worker started by a Thread (or a TaskWorker) and
 // receives shared primitives as live arguments.
 import { currentIsolateId, task } from "@tandem/tandem/futures";
-import type { Barrier, Condition, Event, Lock, RLock, Semaphore } from "@tandem/tandem/threads";
+import {
+  assertCanBlock,
+  type Barrier,
+  canBlock,
+  type Condition,
+  deadlineOf,
+  type Event,
+  type Lock,
+  type RLock,
+  type Semaphore,
+  waitWord,
+} from "@tandem/tandem/threads";
 
 type Cells = Int32Array<SharedArrayBuffer>;
 
@@ -255,3 +266,30 @@ export const blockInWait = task(
     return event.wait();
   },
 );
+
+/**
+ * Waits (blocking, with `waitWord`) while `words[index] === expected`, up to `timeout` ms;
+ * returns the word's value then, or null on timeout.
+ */
+export const waitWhileWord = task(
+  import.meta.url,
+  function waitWhileWord(
+    words: Cells,
+    index: number,
+    expected: number,
+    timeout?: number,
+  ): number | null {
+    assertCanBlock("wait on a word", "waitWordAsync()");
+    const deadline = deadlineOf(timeout);
+    for (;;) {
+      const value = Atomics.load(words, index);
+      if (value !== expected) return value;
+      if (!waitWord(words, index, expected, deadline)) return null;
+    }
+  },
+);
+
+/** Whether a worker may block, as `canBlock` says there. */
+export const reportCanBlock = task(import.meta.url, function reportCanBlock(): boolean {
+  return canBlock;
+});

@@ -195,6 +195,15 @@ Deno.test("A worker terminated while blocked in acquire() leaves its wait", asyn
   const blocked = new Thread(blockOn, lock, started);
   blocked.start();
   await started.waitAsync({ timeout: 10_000 });
+  // Terminate only once the worker is in acquire()'s slow path (it has set the lock word's
+  // waiters bit): a terminated worker still running JS before that point (Deno 2.9 does not stop
+  // it) could take the lock on the fast path, which the owner-died takeover then reports.
+  const word = lock[toHandle]().state as Int32Array;
+  const giveUp = performance.now() + 10_000;
+  while ((Atomics.load(word, 0) & (1 << 31)) === 0) {
+    assert.ok(performance.now() < giveUp, "the worker never started waiting for the lock");
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
   await blocked[Symbol.asyncDispose]();
   await assert.rejects(blocked.join(), { name: "BrokenExecutorError" });
   // The zombie worker must not take the lock after we release it.
