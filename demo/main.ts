@@ -42,6 +42,10 @@ const DEMOS: Record<string, Demo> = {
     title: "Understand How Using Queue for Concurrency Requires Refactoring",
     load: () => import("./item58_queue_life.ts"),
   },
+  "59": {
+    title: "Consider ThreadPoolExecutor When Threads Are Necessary for Concurrency",
+    load: () => import("./item59_pool_life.ts"),
+  },
   "60": {
     title: "Achieve Highly Concurrent I/O with Coroutines",
     load: () => import("./item60_coroutine_life.ts"),
@@ -57,6 +61,10 @@ const DEMOS: Record<string, Demo> = {
   "63": {
     title: "Avoid Blocking the asyncio Event Loop to Maximize Responsiveness",
     load: () => import("./item63_event_loop_monitor.ts"),
+  },
+  "64": {
+    title: "Consider concurrent.futures for True Parallelism",
+    load: () => import("./item64_gcd.ts"),
   },
 };
 

@@ -1,18 +1,125 @@
-// Private: the messages between a TaskWorker and the worker host.
+// Private: the messages between a TaskWorker (parent) and the worker host (child isolate).
+//
+// Calls are numbered per worker, 1, 2, 3, ... in the order the parent makes them, and the host
+// runs them one at a time in that order. Hot messages are arrays (cheaper to structured-clone
+// than objects); task references are sent once per worker and then named by a small index.
+//
+// Before starting call N the host stores N in `control[STARTED]`, so that the parent can tell,
+// even after an unannounced death, which calls had started. The host reports its own end (an
+// uncaught error, `self.close()`, `Deno.exit()`) with a GONE message on the same channel as the
+// results, after flushing them, so the parent knows exactly which call was running.
 import type { ErrorRecord } from "./_codec.ts";
-import type { TaskReference } from "./task.ts";
 
-export type Settled =
-  | { ok: true; value: unknown; shared: boolean }
-  | { ok: false; error: ErrorRecord | { value: unknown } };
+// The control buffer (one SharedArrayBuffer per worker): Int32 cells, then two mailboxes.
+//
+// The fast lane: a call made while the worker has nothing in flight, whose arguments and
+// result are simple values (see writeSimple in _codec.ts), goes through the request mailbox and
+// comes back through the response mailbox, with Atomics wake-ups instead of messages. After its
+// queue runs dry the host blocks in Atomics.wait on DOORBELL for up to IDLE_BLOCK_MS (its event
+// loop paused), then returns to its event loop and waits with Atomics.waitAsync. The parent
+// bumps DOORBELL (and notifies when BLOCKED is set) after every message too, so a blocked host
+// goes back to its event loop to read it.
 
-export type HostRequest =
-  | { t: "init"; registry: SharedArrayBuffer; isolate: number }
-  | { t: "run"; id: number; ref: TaskReference; args: unknown[]; shared: boolean }
-  | { t: "batch"; id: number; ref: TaskReference; argsList: unknown[][]; shared: boolean };
+/** Cell: id of the last call the host started. */
+export const STARTED = 0;
+/** Cell: bumped by the parent whenever it sends work. */
+export const DOORBELL = 1;
+/** Cell: 1 while the host is blocked in Atomics.wait on DOORBELL. */
+export const BLOCKED = 2;
+/** Cell: id of the call in the request mailbox, 0 when empty. */
+export const REQ_ID = 3;
+/** Cell: task reference index of that call. */
+export const REQ_REF = 4;
+/** Cell: id of the last fast call answered. */
+export const RES_ID = 5;
+/** Cell: how it was answered: RES_VALUE (in the response mailbox) or RES_MESSAGE. */
+export const RES_KIND = 6;
+/** Cell: set to 1 by the parent when it stops the worker. */
+export const STOP = 7;
 
-export type HostReply =
-  | { t: "done"; id: number; outcome: Settled }
-  | { t: "batch"; id: number; outcomes: Settled[] }
-  | { t: "err"; id: number; error: ErrorRecord | { value: unknown } }
-  | { t: "closed" };
+export const RES_VALUE = 1;
+export const RES_MESSAGE = 2;
+
+/** How long an idle host blocks waiting for a fast call before returning to its event loop. */
+export const IDLE_BLOCK_MS = 2;
+
+const CELLS_BYTES = 64;
+/** Size of each mailbox, in bytes. */
+export const MAILBOX_BYTES = 16 * 1024;
+/** Where the request mailbox starts. */
+export const REQ_OFFSET = CELLS_BYTES;
+/** Where the response mailbox starts. */
+export const RES_OFFSET = CELLS_BYTES + MAILBOX_BYTES;
+/** Size of the control buffer. */
+export const CONTROL_BYTES = CELLS_BYTES + 2 * MAILBOX_BYTES;
+
+/** Parent -> host: sent once, first. */
+export interface InitMessage {
+  t: "init";
+  registry: SharedArrayBuffer;
+  isolate: number;
+  control: SharedArrayBuffer;
+}
+
+/** Parent -> host kind tag: a run of calls with consecutive ids. */
+export const CALLS = 1;
+
+/**
+ * `[CALLS, firstId, defs, refs, argsList, shared]`:
+ * - `defs`: `0`, or flat `[index, module, name, ...]` defining task references used here;
+ * - `refs`: one reference index for every call, or one index per call;
+ * - `argsList`: the argument list of each call;
+ * - `shared`: `0`, or the positions in `argsList` whose arguments hold shared handles.
+ */
+export type CallsMessage = [
+  kind: typeof CALLS,
+  firstId: number,
+  defs: 0 | (number | string)[],
+  refs: number | number[],
+  argsList: unknown[][],
+  shared: 0 | number[],
+];
+
+export type HostRequest = InitMessage | CallsMessage;
+
+/** Host -> parent kind tag: outcomes of consecutive calls. */
+export const DONE = 1;
+/** Host -> parent kind tag: the host is going away. */
+export const GONE = 2;
+
+/** Status of a non-plain outcome in a DONE message. */
+export const SHARED_VALUE = 1;
+export const ERROR = 2;
+
+/** A rebuilt-able description of a thrown value. */
+export type ThrownRecord = ErrorRecord | { value: unknown };
+
+/**
+ * `[DONE, firstId, values, special]`: the outcomes of calls `firstId ..< firstId +
+ * values.length`. `special` is `0` (every value is plain) or flat `[position, status, payload,
+ * ...]` for values holding shared handles (`SHARED_VALUE`, payload = encoded value) and failures
+ * (`ERROR`, payload = a thrown record).
+ */
+export type DoneMessage = [
+  kind: typeof DONE,
+  firstId: number,
+  values: unknown[],
+  special: 0 | unknown[],
+];
+
+/** Why the host went away. */
+export type GoneReason = "crash" | "close" | "exit";
+
+/**
+ * `[GONE, reason, runningId, detail]`: the host ends now. `runningId` is the call that was
+ * running (0 if none); every call before it has been reported, every call after it never
+ * started. `detail` is the thrown record for "crash", the exit code for "exit".
+ */
+export type GoneMessage = [
+  kind: typeof GONE,
+  reason: GoneReason,
+  runningId: number,
+  detail: ThrownRecord | number | null,
+];
+
+export type HostReply = DoneMessage | GoneMessage;

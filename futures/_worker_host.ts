@@ -1,72 +1,344 @@
 // The worker host: the module every tandem Worker starts from (threads, pools and bridges).
-// It resolves task references, rebuilds shared objects, runs tasks and reports their outcome.
-// Messages: parent -> host {t: "init" | "run" | "batch"}; host -> parent {t: "ok" | "err" |
-// "batch" | "closed"}. See task_worker.ts for the parent's side.
+// It resolves task references, rebuilds shared objects, runs calls one at a time in the order
+// they were made, and reports their outcomes in batches. See _protocol.ts for the messages and
+// task_worker.ts for the parent's side.
+//
+// Outcomes of quick calls are gathered and sent together (when the queue runs dry, before any
+// wait, every FLUSH_COUNT calls and every FLUSH_MS), so many small tasks cost few messages.
+// The host also reports its own end: an uncaught error or unhandled rejection (which would
+// otherwise end the worker with nothing but an error event), `self.close()` and `Deno.exit()`
+// all flush the finished outcomes and then say which call was running.
 /// <reference lib="deno.worker" />
-import { decode, encode, errorToRecord } from "./_codec.ts";
+import { decode, encode, errorToRecord, readSimple, writeSimple } from "./_codec.ts";
 import { adoptIsolateRegistry } from "./isolates.ts";
-import { describeTask, resolveTask, type TaskReference } from "./task.ts";
-import type { HostReply, HostRequest, Settled } from "./_protocol.ts";
+import { describeTask, resolveTask, type Task, type TaskReference } from "./task.ts";
+import {
+  BLOCKED,
+  CALLS,
+  type CallsMessage,
+  DONE,
+  type DoneMessage,
+  DOORBELL,
+  ERROR,
+  GONE,
+  type GoneMessage,
+  type GoneReason,
+  type HostRequest,
+  IDLE_BLOCK_MS,
+  MAILBOX_BYTES,
+  REQ_ID,
+  REQ_OFFSET,
+  REQ_REF,
+  RES_ID,
+  RES_KIND,
+  RES_MESSAGE,
+  RES_OFFSET,
+  RES_VALUE,
+  SHARED_VALUE,
+  STARTED,
+  STOP,
+} from "./_protocol.ts";
 
+const FLUSH_COUNT = 128;
+const FLUSH_MS = 1;
+
+const post = self.postMessage.bind(self);
 const closeWorker = self.close.bind(self);
+const exitWorker = Deno.exit;
+
+let cells: Int32Array<ArrayBufferLike> = new Int32Array(16);
+let mailbox: DataView<ArrayBufferLike> | undefined;
+// Doorbell rings accounted for: one per CALLS message received, one per fast call taken.
+let consumed = 0;
+let armed = false;
+let fastId = 0;
+const refs = new Map<number, TaskReference>();
+const tasks = new Map<number, Task<unknown[], unknown>>();
+
+// Pending calls: the CALLS messages not yet run through, and the position in the first one.
+const segments: (CallsMessage | undefined)[] = [];
+let head = 0;
+let position = 0;
+let running = false;
+let gone = false;
+let currentId = 0;
+
+// Outcomes not yet sent: calls outFirst ..< outFirst + outValues.length.
+let outFirst = 0;
+let outValues: unknown[] = [];
+let outSpecial: unknown[] = [];
+let outRefs: number[] = [];
+let outSince = 0;
+
+function record(id: number, ref: number, value: unknown, status = 0): void {
+  // Outcomes travel as a run of consecutive ids; a gap (a call the parent could not send)
+  // starts a new message.
+  if (outValues.length > 0 && id !== outFirst + outValues.length) flush();
+  if (outValues.length === 0) {
+    outFirst = id;
+    outSince = performance.now();
+  }
+  if (status === 0) {
+    outValues.push(value);
+  } else {
+    outSpecial.push(outValues.length, status, value);
+    outValues.push(undefined);
+  }
+  outRefs.push(ref);
+}
+
+function flush(): void {
+  if (outValues.length === 0 || gone) return;
+  const message: DoneMessage = [
+    DONE,
+    outFirst,
+    outValues,
+    outSpecial.length === 0 ? 0 : outSpecial,
+  ];
+  try {
+    post(message);
+  } catch {
+    post(withUnclonableReplaced(message));
+  }
+  outValues = [];
+  outSpecial = [];
+  outRefs = [];
+}
+
+// A result that cannot be structured-cloned fails its own call, not the whole batch.
+function withUnclonableReplaced(message: DoneMessage): DoneMessage {
+  const [, first, values, special] = message;
+  const marked = new Set<number>();
+  const out: unknown[] = special === 0 ? [] : [...special];
+  for (let i = 0; i < out.length; i += 3) marked.add(out[i] as number);
+  for (let i = 0; i < values.length; i++) {
+    if (marked.has(i)) continue;
+    try {
+      structuredClone(values[i]);
+    } catch (cause) {
+      const ref = refs.get(outRefs[i]);
+      const what = ref ? describeTask(ref) : `call ${first + i}`;
+      const error = new TypeError(
+        `Task ${what} returned a value that cannot be structured-cloned (${messageOf(cause)})`,
+        { cause },
+      );
+      out.push(i, ERROR, errorToRecord(error));
+      values[i] = undefined;
+    }
+  }
+  return [DONE, first, values, out.length === 0 ? 0 : out];
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === "object" || typeof value === "function") && value !== null &&
+    typeof (value as PromiseLike<unknown>).then === "function";
+}
+
+async function resolveRef(index: number): Promise<Task<unknown[], unknown>> {
+  const ref = refs.get(index);
+  if (ref === undefined) throw new Error(`tandem worker host: unknown task reference ${index}`);
+  const task = await resolveTask(ref);
+  tasks.set(index, task);
+  return task;
+}
+
+function settleValue(id: number, ref: number, value: unknown): void {
+  if (typeof value !== "object" || value === null) {
+    record(id, ref, value);
+    return;
+  }
+  const out = encode(value);
+  record(id, ref, out.value, out.shared ? SHARED_VALUE : 0);
+}
+
+// Takes the call waiting in the request mailbox, if any, and queues it.
+function pollMailbox(): boolean {
+  if (mailbox === undefined || gone) return false;
+  const id = Atomics.load(cells, REQ_ID);
+  if (id === 0) return false;
+  const ref = Atomics.load(cells, REQ_REF);
+  const args = readSimple(mailbox, REQ_OFFSET) as unknown[];
+  Atomics.store(cells, REQ_ID, 0);
+  consumed++;
+  fastId = id;
+  segments.push([CALLS, id, 0, ref, [args], 0]);
+  return true;
+}
+
+// Answers the fast call through the response mailbox, or says the answer went by message.
+function answerFast(id: number): void {
+  fastId = 0;
+  let kind = RES_MESSAGE;
+  if (outValues.length === 1 && outFirst === id && outSpecial.length === 0 && mailbox) {
+    if (writeSimple(mailbox, RES_OFFSET, RES_OFFSET + MAILBOX_BYTES, outValues[0]) >= 0) {
+      kind = RES_VALUE;
+      outValues = [];
+      outRefs = [];
+    }
+  }
+  if (kind === RES_MESSAGE) flush();
+  Atomics.store(cells, RES_KIND, kind);
+  Atomics.store(cells, RES_ID, id);
+  Atomics.notify(cells, RES_ID);
+}
+
+// Runs queued calls until none is left; returns false if the host went away meanwhile.
+async function runQueued(): Promise<boolean> {
+  while (!gone) {
+    const segment = segments[head];
+    if (segment === undefined) return true;
+    const argsList = segment[4];
+    if (position >= argsList.length) {
+      segments[head++] = undefined;
+      position = 0;
+      if (head > 64 && head * 2 > segments.length) {
+        segments.splice(0, head);
+        head = 0;
+      }
+      continue;
+    }
+    const i = position++;
+    const id = segment[1] + i;
+    const refSpec = segment[3];
+    const ref = typeof refSpec === "number" ? refSpec : refSpec[i];
+    const shared = segment[5] !== 0 && segment[5].includes(i);
+    currentId = id;
+    Atomics.store(cells, STARTED, id);
+    try {
+      let task = tasks.get(ref);
+      if (task === undefined) {
+        flush();
+        task = await resolveRef(ref);
+      }
+      let args = argsList[i];
+      if (shared) {
+        flush();
+        args = (await decode(args)) as unknown[];
+      }
+      let result = task(...args);
+      if (isThenable(result)) {
+        flush();
+        result = await result;
+      }
+      if (gone) return false;
+      settleValue(id, ref, result);
+    } catch (error) {
+      if (gone) return false;
+      record(id, ref, errorToRecord(error), ERROR);
+    }
+    if (id === fastId) answerFast(id);
+    else if (outValues.length >= FLUSH_COUNT || performance.now() - outSince >= FLUSH_MS) flush();
+  }
+  return false;
+}
+
+async function drain(): Promise<void> {
+  running = true;
+  try {
+    for (;;) {
+      if (!(await runQueued())) return;
+      currentId = 0;
+      flush();
+      if (pollMailbox()) continue;
+      if (Atomics.load(cells, DOORBELL) !== consumed || Atomics.load(cells, STOP) !== 0) break;
+      // Idle: wait a moment for the next fast call without going back to the event loop.
+      Atomics.store(cells, BLOCKED, 1);
+      Atomics.wait(cells, DOORBELL, consumed, IDLE_BLOCK_MS);
+      Atomics.store(cells, BLOCKED, 0);
+      if (!pollMailbox()) break;
+    }
+  } finally {
+    running = false;
+    currentId = 0;
+  }
+  arm();
+}
+
+// Back on the event loop: wake up for the next fast call.
+function arm(): void {
+  if (armed || gone || mailbox === undefined) return;
+  const waiting = Atomics.waitAsync(cells, DOORBELL, consumed);
+  if (!waiting.async) {
+    // Work arrived meanwhile: a fast call now, or a message the event loop will deliver.
+    if (!running && pollMailbox()) void drain();
+    return;
+  }
+  armed = true;
+  waiting.value.then(() => {
+    armed = false;
+    if (running || gone) return;
+    if (pollMailbox()) void drain();
+    else if (Atomics.load(cells, DOORBELL) === consumed) arm();
+  });
+}
+
+// The host's end, told to the parent on the results channel, after the results.
+function goAway(reason: GoneReason, detail: GoneMessage[3]): void {
+  if (gone) return;
+  flush();
+  gone = true;
+  post([GONE, reason, currentId, detail] satisfies GoneMessage);
+}
+
 self.close = () => {
-  // A task that closes its own worker must not leave its future hanging: tell the parent first.
-  self.postMessage({ t: "closed" } satisfies HostReply);
+  goAway("close", null);
   closeWorker();
 };
 
-async function call(ref: TaskReference, args: unknown[], shared: boolean): Promise<unknown> {
-  const fn = await resolveTask(ref);
-  const input = shared ? (await decode(args)) as unknown[] : args;
-  return await fn(...input);
-}
+Object.defineProperty(Deno, "exit", {
+  value: function exit(code?: number): never {
+    goAway("exit", code ?? Deno.exitCode);
+    return exitWorker(code);
+  },
+  writable: true,
+  configurable: true,
+});
 
-function reply(message: HostReply, ref: TaskReference, id: number): void {
-  try {
-    self.postMessage(message);
-  } catch (cause) {
-    self.postMessage(
-      {
-        t: "err",
-        id,
-        error: errorToRecord(
-          new TypeError(
-            `Task ${describeTask(ref)} returned a value that cannot be structured-cloned`,
-            { cause },
-          ),
-        ),
-      } satisfies HostReply,
-    );
-  }
-}
+self.addEventListener("error", (event: ErrorEvent) => {
+  event.preventDefault();
+  goAway("crash", errorToRecord(event.error ?? new Error(event.message)));
+  closeWorker();
+});
 
-async function settle(ref: TaskReference, args: unknown[], shared: boolean): Promise<Settled> {
-  try {
-    const out = encode(await call(ref, args, shared));
-    return { ok: true, value: out.value, shared: out.shared };
-  } catch (error) {
-    return { ok: false, error: errorToRecord(error) };
-  }
-}
+self.addEventListener("unhandledrejection", (event: PromiseRejectionEvent) => {
+  event.preventDefault();
+  goAway("crash", errorToRecord(event.reason));
+  closeWorker();
+});
 
-self.onmessage = async (event: MessageEvent<HostRequest>) => {
+self.onmessage = (event: MessageEvent<HostRequest>) => {
+  if (gone) return;
   const message = event.data;
-  switch (message.t) {
-    case "init":
-      adoptIsolateRegistry(message.registry, message.isolate);
-      return;
-    case "run": {
-      const outcome = await settle(message.ref, message.args, message.shared);
-      reply({ t: "done", id: message.id, outcome }, message.ref, message.id);
-      return;
-    }
-    case "batch": {
-      const outcomes: Settled[] = [];
-      for (const args of message.argsList) {
-        outcomes.push(await settle(message.ref, args, message.shared));
-      }
-      reply({ t: "batch", id: message.id, outcomes }, message.ref, message.id);
-      return;
+  if (!Array.isArray(message)) {
+    adoptIsolateRegistry(message.registry, message.isolate);
+    cells = new Int32Array(message.control);
+    mailbox = new DataView(message.control);
+    if (!running && pollMailbox()) void drain();
+    else arm();
+    return;
+  }
+  if (message[0] !== CALLS) return;
+  consumed++;
+  // A fast call sent before this message runs first.
+  pollMailbox();
+  const defs = message[2];
+  if (defs !== 0) {
+    for (let i = 0; i < defs.length; i += 3) {
+      const index = defs[i] as number;
+      const module = defs[i + 1] as string;
+      const name = defs[i + 2] as string;
+      const known = refs.get(index);
+      if (known?.module === module && known.name === name) continue;
+      refs.set(index, { module, name });
+      tasks.delete(index);
     }
   }
+  if (message[4].length > 0) segments.push(message);
+  if (running) return;
+  if (segments[head] !== undefined) void drain();
+  else arm();
 };

@@ -5,8 +5,33 @@
  * @module
  */
 
-import { decode, encode, recordToError } from "./_codec.ts";
-import type { HostReply, HostRequest, Settled } from "./_protocol.ts";
+import { decode, encodeArgs, readSimple, recordToError, writeSimple } from "./_codec.ts";
+import {
+  BLOCKED,
+  CALLS,
+  type CallsMessage,
+  CONTROL_BYTES,
+  DONE,
+  type DoneMessage,
+  DOORBELL,
+  ERROR,
+  GONE,
+  type GoneMessage,
+  type HostReply,
+  type InitMessage,
+  MAILBOX_BYTES,
+  REQ_ID,
+  REQ_OFFSET,
+  REQ_REF,
+  RES_ID,
+  RES_KIND,
+  RES_OFFSET,
+  RES_VALUE,
+  SHARED_VALUE,
+  STARTED,
+  STOP,
+  type ThrownRecord,
+} from "./_protocol.ts";
 import { BrokenExecutorError } from "./errors.ts";
 import { allocateIsolate, isolateRegistry, markIsolateDead } from "./isolates.ts";
 import { checkTask, describeTask, type Task, type TaskReference } from "./task.ts";
@@ -20,8 +45,9 @@ export interface TaskWorkerOptions {
    */
   name?: string;
   /**
-   * Called once if the worker breaks (crashes, closes itself or is terminated), with the error
-   * that in-flight tasks were rejected with.
+   * Called once if the worker breaks (crashes, closes itself, exits or is terminated), with the
+   * error that the call it was running failed with. It runs after every call in flight has
+   * settled.
    *
    * @default {undefined}
    */
@@ -31,22 +57,87 @@ export interface TaskWorkerOptions {
 /** How one call of a batch ended: Python's idea of a settled future, as a plain value. */
 export type TaskOutcome<R> = { ok: true; value: R } | { ok: false; error: unknown };
 
-interface Pending {
-  ref: TaskReference;
-  resolve: (reply: HostReply) => void;
-  reject: (error: unknown) => void;
+/** What a call is waiting for: one outcome, or one per item of a batch. */
+interface Call {
+  readonly ref: TaskReference;
+  readonly firstId: number;
+  readonly count: number;
+  /** Receives each item's outcome (`undefined`: never started); the last one completes it. */
+  settle(index: number, outcome: TaskOutcome<unknown> | undefined): void;
+}
+
+/** The message being built during the current tick. */
+interface Outgoing {
+  firstId: number;
+  defs: (number | string)[];
+  refs: number[];
+  sameRef: boolean;
+  argsList: unknown[][];
+  shared: number[];
+  calls: Call[];
+}
+
+// The fast lane's safety net. A fast call's answer wakes this isolate through
+// Atomics.waitAsync, but Deno does not always deliver that wake-up to an event loop with nothing
+// else to do (denoland/deno#14786). So while any fast call is waiting, a ref'd timer also looks
+// at the mailboxes: every millisecond at first, backing off to every 16 ms while it finds nothing
+// the wake-ups missed. It stops itself two ticks after the last fast call settles, and at once
+// when a worker ends with none waiting.
+const fastWaiting = new Set<() => boolean>();
+let rescueTimer: ReturnType<typeof setTimeout> | undefined;
+let rescueDelay = 1;
+let rescueIdle = 0;
+
+function watchFast(check: () => boolean): void {
+  fastWaiting.add(check);
+  rescueIdle = 0;
+  if (rescueTimer === undefined) {
+    rescueDelay = 1;
+    rescueTimer = setTimeout(rescueTick, rescueDelay);
+  }
+}
+
+function rescueTick(): void {
+  rescueTimer = undefined;
+  if (fastWaiting.size === 0) {
+    if (++rescueIdle >= 2) return;
+  } else {
+    rescueIdle = 0;
+    let rescued = false;
+    for (const check of [...fastWaiting]) rescued = check() || rescued;
+    rescueDelay = rescued ? 1 : Math.min(16, rescueDelay * 2);
+  }
+  rescueTimer = setTimeout(rescueTick, rescueDelay);
+}
+
+function stopRescue(): void {
+  if (rescueTimer === undefined) return;
+  clearTimeout(rescueTimer);
+  rescueTimer = undefined;
 }
 
 /**
  * A Web Worker that runs tasks: the one worker host behind `Thread`, `WorkerPoolExecutor` and
  * the bridges. Each call sends a task reference and its arguments; the worker imports the task's
- * module, runs it, and sends back the result or the exception (with its class name, message and
- * stack). Shareable objects among the arguments and results arrive live on the other side.
+ * module, runs it, and sends back the result or the exception (with its class name, message,
+ * stack and cause). Shareable objects among the arguments and results arrive live on the other
+ * side.
+ *
+ * Like a thread, a worker runs one call at a time: calls start in the order they were made, each
+ * after the previous one has settled (an async task is awaited before the next call starts).
+ * Calls made in the same tick travel in one message, and the outcomes of quick calls come back
+ * together, so many small calls are cheap. A call made while the worker is idle, whose
+ * arguments and result are simple values (numbers, strings, booleans, `null`, `undefined`, and
+ * arrays and plain objects of them), skips messages altogether: it goes through shared memory
+ * with an `Atomics` wake-up, which is several times faster than a `postMessage` round trip. To
+ * catch such calls, an idle worker waits up to 2 ms in `Atomics.wait` before returning to its
+ * event loop, so a timer that a finished task left behind may fire up to 2 ms late.
  *
  * Guarantees: every promise returned by {@linkcode TaskWorker.run} settles. If the worker
- * crashes (an uncaught error or unhandled rejection in it), calls `self.close()`, or is
- * terminated, every call in flight rejects with a {@linkcode BrokenExecutorError} naming the task
- * and the cause, and the worker's isolate is marked dead (see `isIsolateAlive`). A live
+ * crashes (an uncaught error or unhandled rejection in it), calls `self.close()` or `Deno.exit()`,
+ * or is terminated, the call it was running rejects with a {@linkcode BrokenExecutorError}
+ * naming the task and the cause, every later call rejects with a `BrokenExecutorError` saying it
+ * did not start, and the worker's isolate is marked dead (see `isIsolateAlive`). A live
  * `TaskWorker` keeps the process running until it is terminated, like any Worker.
  *
  * @example Running a task in a worker
@@ -62,24 +153,38 @@ interface Pending {
 export class TaskWorker implements Disposable {
   /** The worker's isolate number (see `currentIsolateId`). */
   readonly id: number;
+  /** The worker's name, as given in the options. */
+  readonly name: string;
   #worker: Worker;
-  #pending = new Map<number, Pending>();
-  #nextCall = 1;
+  #control = new SharedArrayBuffer(CONTROL_BYTES);
+  #cells = new Int32Array(this.#control);
+  #mailbox = new DataView(this.#control);
+  // Calls in flight by id: #pending[#head + (id - #headId)].
+  #pending: (Call | undefined)[] = [];
+  #head = 0;
+  #headId = 1;
+  #busy = 0;
+  #nextId = 1;
+  #refIndex = new Map<string, number>();
+  #refs: TaskReference[] = [];
+  #out: Outgoing | undefined = undefined;
+  #fastId = 0;
+  #checkFast = (): boolean => this.#fastAnswered();
   #broken: BrokenExecutorError | undefined = undefined;
   #onBroken: ((error: BrokenExecutorError) => void) | undefined;
 
   /**
-   * Starts the worker. Its module loads in the background; calls made meanwhile are queued by
-   * the platform.
+   * Starts the worker. Its module loads in the background; calls made meanwhile wait for it.
    *
    * @param options `name` and `onBroken`.
    */
   constructor(options: TaskWorkerOptions = {}) {
     this.id = allocateIsolate();
     this.#onBroken = options.onBroken;
+    this.name = options.name ?? `tandem-worker-${this.id}`;
     this.#worker = new Worker(new URL("./_worker_host.ts", import.meta.url), {
       type: "module",
-      name: options.name ?? `tandem-worker-${this.id}`,
+      name: this.name,
     });
     this.#worker.onmessage = (event: MessageEvent<HostReply>) => this.#receive(event.data);
     this.#worker.onerror = (event: ErrorEvent) => {
@@ -87,12 +192,19 @@ export class TaskWorker implements Disposable {
       this.#break(`crashed: ${event.message}`, event.error);
     };
     this.#worker.onmessageerror = () => this.#break("sent a message that could not be read");
-    this.#post({ t: "init", registry: isolateRegistry(), isolate: this.id });
+    this.#worker.postMessage(
+      {
+        t: "init",
+        registry: isolateRegistry(),
+        isolate: this.id,
+        control: this.#control,
+      } satisfies InitMessage,
+    );
   }
 
-  /** How many calls are in flight. */
+  /** How many task calls are in flight (sent and not yet settled; a batch counts each item). */
   get busy(): number {
-    return this.#pending.size;
+    return this.#busy;
   }
 
   /** Whether the worker has broken or been terminated; if so, every call rejects. */
@@ -125,24 +237,17 @@ export class TaskWorker implements Disposable {
    */
   async run<A extends unknown[], R>(task: Task<A, R>, args: A): Promise<R> {
     checkTask("run a task in a TaskWorker", task);
-    const ref = { module: task.module, name: task.name };
-    const encoded = encode(args);
-    const reply = await this.#call(ref, (id) => ({
-      t: "run",
-      id,
-      ref,
-      args: encoded.value as unknown[],
-      shared: encoded.shared,
-    }));
-    if (reply.t !== "done") throw new Error(`Unexpected worker reply '${reply.t}'`);
-    const outcome = await settledToOutcome<R>(reply.outcome);
+    this.#checkNotBroken(task);
+    const outcome = await this.attempt<A, R>(task, args);
+    if (outcome === undefined) throw this.#notStarted(task);
     if (!outcome.ok) throw outcome.error;
     return outcome.value;
   }
 
   /**
-   * Runs `task` once per entry of `argsList`, one after another, in a single message each way.
-   * Batching makes many small tasks cheap (the `chunkSize` of `Executor.map`).
+   * Runs `task` once per entry of `argsList`, one after another, in a single message each way
+   * (results of a long batch come back in a few messages). Batching makes many small tasks cheap
+   * (the `chunkSize` of `Executor.map`).
    *
    * @typeParam A The task's parameter types.
    * @typeParam R The task's result type.
@@ -168,17 +273,102 @@ export class TaskWorker implements Disposable {
     argsList: A[],
   ): Promise<TaskOutcome<R>[]> {
     checkTask("run a task batch in a TaskWorker", task);
-    const ref = { module: task.module, name: task.name };
-    const encoded = encode(argsList);
-    const reply = await this.#call(ref, (id) => ({
-      t: "batch",
-      id,
-      ref,
-      argsList: encoded.value as unknown[][],
-      shared: encoded.shared,
-    }));
-    if (reply.t !== "batch") throw new Error(`Unexpected worker reply '${reply.t}'`);
-    return await Promise.all(reply.outcomes.map((o) => settledToOutcome<R>(o)));
+    this.#checkNotBroken(task);
+    const outcomes = await this.attemptBatch<A, R>(task, argsList);
+    for (const outcome of outcomes) {
+      if (outcome === undefined) throw this.#notStarted(task);
+      if (!outcome.ok && outcome.error instanceof BrokenExecutorError && this.broken) {
+        throw outcome.error;
+      }
+    }
+    return outcomes as TaskOutcome<R>[];
+  }
+
+  /**
+   * Runs `task(...args)` like {@linkcode TaskWorker.run}, but reports instead of throwing: the
+   * promise resolves with the call's outcome, or with `undefined` if the call never started
+   * because the worker broke first. An executor uses it to run such a call elsewhere, so that a
+   * crash fails only the call that was running.
+   *
+   * @typeParam A The task's parameter types.
+   * @typeParam R The task's result type.
+   * @param task A task made with `task(import.meta.url, fn)`.
+   * @param args Its arguments; structured-clonable or shareable.
+   * @returns The outcome (a failure carries the task's exception, a `TypeError` for arguments
+   * that cannot be cloned, or a {@linkcode BrokenExecutorError} if the worker broke while the
+   * call was running), or `undefined` if the call never started.
+   *
+   * @example
+   * ```ts
+   * import { TaskWorker } from "@tandem/tandem/futures";
+   * import { double, fail } from "../examples/tasks.ts";
+   * import assert from "node:assert/strict";
+   *
+   * using worker = new TaskWorker();
+   * assert.deepEqual(await worker.attempt(double, [4]), { ok: true, value: 8 });
+   * const failed = await worker.attempt(fail, ["nope"]);
+   * assert.ok(!failed?.ok && failed?.error instanceof RangeError);
+   * ```
+   */
+  attempt<A extends unknown[], R>(task: Task<A, R>, args: A): Promise<TaskOutcome<R> | undefined> {
+    checkTask("run a task in a TaskWorker", task);
+    if (this.#broken) return Promise.resolve(undefined);
+    return new Promise<TaskOutcome<R> | undefined>((resolve) => {
+      const call: Call = {
+        ref: task,
+        firstId: this.#nextId,
+        count: 1,
+        settle: (_index, outcome) => resolve(outcome as TaskOutcome<R> | undefined),
+      };
+      this.#enqueue(call, task, args);
+    });
+  }
+
+  /**
+   * Runs `task` once per entry of `argsList`, like {@linkcode TaskWorker.runBatch}, but
+   * reports instead of throwing, as {@linkcode TaskWorker.attempt} does.
+   *
+   * @typeParam A The task's parameter types.
+   * @typeParam R The task's result type.
+   * @param task A task made with `task(import.meta.url, fn)`.
+   * @param argsList The argument lists.
+   * @returns One entry per call, in order: its outcome, or `undefined` if it never started
+   * because the worker broke first (the calls that did not start are always the last ones).
+   *
+   * @example
+   * ```ts
+   * import { TaskWorker } from "@tandem/tandem/futures";
+   * import { double } from "../examples/tasks.ts";
+   * import assert from "node:assert/strict";
+   *
+   * using worker = new TaskWorker();
+   * const outcomes = await worker.attemptBatch(double, [[1], [2]]);
+   * assert.deepEqual(outcomes, [{ ok: true, value: 2 }, { ok: true, value: 4 }]);
+   * ```
+   */
+  attemptBatch<A extends unknown[], R>(
+    task: Task<A, R>,
+    argsList: A[],
+  ): Promise<(TaskOutcome<R> | undefined)[]> {
+    checkTask("run a task batch in a TaskWorker", task);
+    const count = argsList.length;
+    if (this.#broken || count === 0) {
+      return Promise.resolve(new Array<undefined>(count).fill(undefined));
+    }
+    return new Promise<(TaskOutcome<R> | undefined)[]>((resolve) => {
+      const outcomes = new Array<TaskOutcome<R> | undefined>(count);
+      let remaining = count;
+      const call: Call = {
+        ref: task,
+        firstId: this.#nextId,
+        count,
+        settle: (index, outcome) => {
+          outcomes[index] = outcome as TaskOutcome<R> | undefined;
+          if (--remaining === 0) resolve(outcomes);
+        },
+      };
+      for (const args of argsList) this.#enqueue(call, task, args);
+    });
   }
 
   /**
@@ -204,72 +394,275 @@ export class TaskWorker implements Disposable {
     this.terminate();
   }
 
-  #call(ref: TaskReference, build: (id: number) => HostRequest): Promise<HostReply> {
+  #checkNotBroken(ref: TaskReference): void {
     if (this.#broken) {
-      return Promise.reject(
-        new BrokenExecutorError(
-          `Cannot run task ${describeTask(ref)}: worker ${this.id} ${this.#broken.message}`,
-          { cause: this.#broken },
-        ),
+      throw new BrokenExecutorError(
+        `Cannot run task ${describeTask(ref)}: worker ${this.id} ${
+          this.#broken.message.replace(/^Worker \d+ /, "")
+        }`,
+        { cause: this.#broken },
       );
     }
-    const id = this.#nextCall++;
-    return new Promise<HostReply>((resolve, reject) => {
+  }
+
+  #notStarted(ref: TaskReference): BrokenExecutorError {
+    const why = this.#broken?.message.replace(/^Worker \d+ /, "") ?? "broke";
+    return new BrokenExecutorError(
+      `Task ${describeTask(ref)} did not start: worker ${this.id} ${why}`,
+      { cause: this.#broken },
+    );
+  }
+
+  #enqueue(call: Call, ref: TaskReference, args: unknown[]): void {
+    const key = `${ref.module}#${ref.name}`;
+    let index = this.#refIndex.get(key);
+    if (
+      index !== undefined && this.#busy === 0 && this.#out === undefined && call.count === 1 &&
+      this.#sendFast(call, index, args)
+    ) {
+      return;
+    }
+    let out = this.#out;
+    if (out === undefined) {
+      out = this.#out = {
+        firstId: this.#nextId,
+        defs: [],
+        refs: [],
+        sameRef: true,
+        argsList: [],
+        shared: [],
+        calls: [],
+      };
+      queueMicrotask(() => this.#flush());
+    }
+    if (index === undefined) {
+      index = this.#refs.length;
+      this.#refs.push({ module: ref.module, name: ref.name });
+      this.#refIndex.set(key, index);
+      out.defs.push(index, ref.module, ref.name);
+    }
+    if (out.refs.length > 0 && out.refs[0] !== index) out.sameRef = false;
+    const position = out.argsList.length;
+    out.refs.push(index);
+    out.argsList.push(encodeArgs(args));
+    if (encodeArgs.shared) out.shared.push(position);
+    out.calls.push(call);
+    this.#pending.push(call);
+    this.#nextId++;
+    this.#busy++;
+  }
+
+  // The fast lane: the worker is idle, so put the call in its mailbox and ring.
+  #sendFast(call: Call, index: number, args: unknown[]): boolean {
+    const cells = this.#cells;
+    if (Atomics.load(cells, REQ_ID) !== 0) return false;
+    if (writeSimple(this.#mailbox, REQ_OFFSET, REQ_OFFSET + MAILBOX_BYTES, args) < 0) return false;
+    const id = this.#nextId++;
+    this.#pending.push(call);
+    this.#busy++;
+    const answered = Atomics.load(cells, RES_ID);
+    Atomics.store(cells, REQ_REF, index);
+    Atomics.store(cells, REQ_ID, id);
+    Atomics.add(cells, DOORBELL, 1);
+    Atomics.notify(cells, DOORBELL);
+    this.#fastId = id;
+    watchFast(this.#checkFast);
+    const waiting = Atomics.waitAsync(cells, RES_ID, answered);
+    if (waiting.async) waiting.value.then(this.#checkFast);
+    else queueMicrotask(() => this.#checkFast());
+    return true;
+  }
+
+  // Settles the fast call if its answer is in the mailbox; returns whether it did.
+  #fastAnswered(): boolean {
+    const id = this.#fastId;
+    const cells = this.#cells;
+    if (id === 0 || Atomics.load(cells, RES_ID) !== id) return false;
+    if (Atomics.load(cells, RES_KIND) !== RES_VALUE) return false; // the answer comes by message
+    const value = readSimple(this.#mailbox, RES_OFFSET);
+    const call = this.#take(id)!;
+    call.settle(id - call.firstId, { ok: true, value });
+    return true;
+  }
+
+  // Tells the host that a message is on its way, waking it if it is blocked.
+  #ring(): void {
+    Atomics.add(this.#cells, DOORBELL, 1);
+    if (Atomics.load(this.#cells, BLOCKED) !== 0) Atomics.notify(this.#cells, DOORBELL);
+  }
+
+  #flush(): void {
+    const out = this.#out;
+    this.#out = undefined;
+    if (out === undefined || this.#broken) return;
+    const message: CallsMessage = [
+      CALLS,
+      out.firstId,
+      out.defs.length === 0 ? 0 : out.defs,
+      out.sameRef ? out.refs[0] : out.refs,
+      out.argsList,
+      out.shared.length === 0 ? 0 : out.shared,
+    ];
+    try {
+      this.#worker.postMessage(message);
+      this.#ring();
+    } catch {
+      this.#sendOneByOne(out);
+    }
+  }
+
+  // Some argument could not be cloned: send the calls one at a time so only those fail.
+  #sendOneByOne(out: Outgoing): void {
+    if (out.defs.length > 0) {
+      this.#worker.postMessage([CALLS, out.firstId, out.defs, 0, [], 0] satisfies CallsMessage);
+      this.#ring();
+    }
+    for (let i = 0; i < out.argsList.length; i++) {
+      const id = out.firstId + i;
       try {
-        this.#post(build(id));
+        this.#worker.postMessage(
+          [
+            CALLS,
+            id,
+            0,
+            out.refs[i],
+            [out.argsList[i]],
+            out.shared.includes(i) ? [0] : 0,
+          ] satisfies CallsMessage,
+        );
+        this.#ring();
       } catch (cause) {
-        reject(
-          new TypeError(
-            `Cannot run task ${describeTask(ref)}: an argument cannot be structured-cloned (${
+        const call = out.calls[i];
+        this.#take(id);
+        call.settle(id - call.firstId, {
+          ok: false,
+          error: new TypeError(
+            `Cannot run task ${describeTask(call.ref)}: an argument cannot be structured-cloned (${
               cause instanceof Error ? cause.message : String(cause)
             })`,
             { cause },
           ),
-        );
-        return;
+        });
       }
-      this.#pending.set(id, { ref, resolve, reject });
-    });
+    }
   }
 
-  #post(message: HostRequest): void {
-    this.#worker.postMessage(message);
+  /** Removes the call waiting for `id` from the in-flight list; returns it. */
+  #take(id: number): Call | undefined {
+    const offset = this.#head + (id - this.#headId);
+    const call = this.#pending[offset];
+    if (call === undefined) return undefined;
+    this.#pending[offset] = undefined;
+    this.#busy--;
+    if (id === this.#fastId) {
+      this.#fastId = 0;
+      fastWaiting.delete(this.#checkFast);
+    }
+    // Drop settled entries from the front.
+    while (this.#head < this.#pending.length && this.#pending[this.#head] === undefined) {
+      this.#head++;
+      this.#headId++;
+    }
+    if (this.#head === this.#pending.length) {
+      this.#pending.length = 0;
+      this.#head = 0;
+    } else if (this.#head > 1024 && this.#head * 2 > this.#pending.length) {
+      this.#pending.splice(0, this.#head);
+      this.#head = 0;
+    }
+    return call;
   }
 
   #receive(message: HostReply): void {
-    if (message.t === "closed") {
-      this.#break("closed itself (self.close())");
-      return;
+    if (message[0] === DONE) this.#done(message);
+    else if (message[0] === GONE) this.#gone(message);
+  }
+
+  #done([, firstId, values, special]: DoneMessage): void {
+    let marks: Map<number, number> | undefined;
+    if (special !== 0) {
+      marks = new Map();
+      for (let i = 0; i < special.length; i += 3) {
+        marks.set(special[i] as number, i);
+      }
     }
-    const pending = this.#pending.get(message.id);
-    if (pending === undefined) return;
-    this.#pending.delete(message.id);
-    if (message.t === "err") pending.reject(recordToError(message.error));
-    else pending.resolve(message);
+    for (let i = 0; i < values.length; i++) {
+      const id = firstId + i;
+      const call = this.#take(id);
+      if (call === undefined) continue;
+      const index = id - call.firstId;
+      const mark = marks?.get(i);
+      if (mark === undefined) {
+        call.settle(index, { ok: true, value: values[i] });
+        continue;
+      }
+      const status = (special as unknown[])[mark + 1];
+      const payload = (special as unknown[])[mark + 2];
+      if (status === ERROR) {
+        call.settle(index, { ok: false, error: recordToError(payload as ThrownRecord) });
+      } else if (status === SHARED_VALUE) {
+        decode(payload).then(
+          (value) => call.settle(index, { ok: true, value }),
+          (error) => call.settle(index, { ok: false, error }),
+        );
+      }
+    }
+  }
+
+  #gone([, reason, , detail]: GoneMessage): void {
+    if (reason === "crash") {
+      const cause = recordToError(detail as ThrownRecord);
+      const what = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+      this.#break(`crashed: ${what}`, cause);
+    } else if (reason === "exit") {
+      this.#break(`exited (Deno.exit(${detail}))`);
+    } else {
+      this.#break("closed itself (self.close())");
+    }
   }
 
   #break(what: string, cause?: unknown): void {
     if (this.#broken) return;
-    const error = new BrokenExecutorError(`Worker ${this.id} ${what}`, { cause });
+    const error = new BrokenExecutorError(
+      `Worker ${this.id} ${what}`,
+      cause === undefined ? undefined : { cause },
+    );
     this.#broken = error;
+    this.#out = undefined;
     this.#worker.terminate();
     markIsolateDead(this.id);
-    const pending = [...this.#pending.values()];
-    this.#pending.clear();
-    for (const call of pending) {
-      call.reject(
-        new BrokenExecutorError(
+    const cells = this.#cells;
+    Atomics.store(cells, STOP, 1);
+    Atomics.notify(cells, DOORBELL);
+    Atomics.notify(cells, RES_ID);
+    this.#fastId = 0;
+    fastWaiting.delete(this.#checkFast);
+    if (fastWaiting.size === 0) stopRescue();
+    const started = Atomics.load(cells, STARTED);
+    const pending = this.#pending;
+    const head = this.#head;
+    const headId = this.#headId;
+    this.#pending = [];
+    this.#head = 0;
+    this.#headId = this.#nextId;
+    this.#busy = 0;
+    for (let offset = head; offset < pending.length; offset++) {
+      const call = pending[offset];
+      if (call === undefined) continue;
+      const id = headId + (offset - head);
+      const index = id - call.firstId;
+      if (id > started) {
+        call.settle(index, undefined);
+        continue;
+      }
+      call.settle(index, {
+        ok: false,
+        error: new BrokenExecutorError(
           `Task ${describeTask(call.ref)} did not finish: worker ${this.id} ${what}`,
           { cause: cause ?? error },
         ),
-      );
+      });
     }
     this.#onBroken?.(error);
   }
-}
-
-async function settledToOutcome<R>(settled: Settled): Promise<TaskOutcome<R>> {
-  if (!settled.ok) return { ok: false, error: recordToError(settled.error) };
-  const value = settled.shared ? await decode(settled.value) : settled.value;
-  return { ok: true, value: value as R };
 }

@@ -1,0 +1,488 @@
+// Private: the scheduler behind WorkerPoolExecutor and ProcessPoolExecutor. It owns the queue of
+// pending tasks (a ring buffer), the runners (TaskWorkers or child processes), and the rules:
+// lazy start, reuse, prefetch, recycling, idle retirement, per-task abort and timeout, crash
+// recovery and backpressure.
+//
+// Dispatch: a task goes to an idle runner if there is one, else to a new runner while there are
+// fewer than maxWorkers, else (tasks with no signal or timeout only) it is prefetched to the
+// least loaded runner, up to `capacity` tasks each. Capacity adapts to how long tasks take: one
+// task per runner while tasks take a millisecond or more (so the load stays balanced and queued
+// tasks stay cancellable), up to 512 for tiny tasks (so one message carries many).
+//
+// Crash recovery: a runner reports, for each task it held, its outcome or that it never started
+// (`undefined`). Never-started tasks go to the retry queue, which is served before the main
+// queue; the task that was running fails with the runner's BrokenExecutorError.
+import {
+  BrokenExecutorError,
+  type Future,
+  type Task,
+  type TaskOutcome,
+  TimeoutError,
+} from "@tandem/tandem/futures";
+import { Ring } from "./_ring.ts";
+
+/** What runs tasks: a TaskWorker, or a child process speaking the same interface. */
+export interface Runner {
+  readonly id: number;
+  attempt<A extends unknown[], R>(task: Task<A, R>, args: A): Promise<TaskOutcome<R> | undefined>;
+  attemptBatch<A extends unknown[], R>(
+    task: Task<A, R>,
+    argsList: A[],
+  ): Promise<(TaskOutcome<R> | undefined)[]>;
+  terminate(): void;
+}
+
+export interface SchedulerConfig {
+  /** The executor's class name, for messages. */
+  owner: string;
+  /** "worker" or "process", for messages. */
+  noun: string;
+  maxWorkers: number;
+  maxTasksPerWorker: number;
+  idleTimeout: number;
+  maxQueue: number;
+  /** Starts a runner; `onBroken` is called if it dies on its own. */
+  spawn(onBroken: (error: BrokenExecutorError) => void): Runner;
+}
+
+/** Per-task limits (from submitWith). */
+export interface Limits {
+  signal?: AbortSignal;
+  timeout?: number;
+}
+
+const QUEUED = 0;
+const SENT = 1;
+const DONE = 2;
+
+interface Job {
+  readonly future: Future<unknown>;
+  readonly task: Task<unknown[], unknown>;
+  /** One call's arguments, or undefined for a chunk. */
+  readonly args: unknown[] | undefined;
+  /** A chunk's argument lists. */
+  readonly list: unknown[][] | undefined;
+  /** A chunk's outcomes so far, and how many of its items are done. */
+  outcomes: TaskOutcome<unknown>[] | undefined;
+  offset: number;
+  started: boolean;
+  state: number;
+  readonly exclusive: boolean;
+  readonly limits: Limits | undefined;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  onAbort: (() => void) | undefined;
+  slot: Slot | undefined;
+  sentAt: number;
+}
+
+interface Slot {
+  runner: Runner;
+  inFlight: number;
+  sent: number;
+  exclusive: boolean;
+  dead: boolean;
+  idleSince: number;
+  lastDone: number;
+}
+
+const TARGET_MS = 1;
+const MAX_CAPACITY = 512;
+
+function describe(task: Task<unknown[], unknown>): string {
+  return `'${task.name}' from ${task.module}`;
+}
+
+export class Scheduler {
+  readonly #config: SchedulerConfig;
+  #queue = new Ring<Job>();
+  #retry = new Ring<Job>();
+  #slots = new Set<Slot>();
+  #queued = 0;
+  #closed = false;
+  #pumping = false;
+  #avgMs: number | undefined = undefined;
+  #sumMs = 0;
+  #samples = 0;
+  #sweeper: ReturnType<typeof setTimeout> | undefined = undefined;
+  #roomWaiters: (() => void)[] = [];
+  #spawnError: unknown = undefined;
+
+  constructor(config: SchedulerConfig) {
+    this.#config = config;
+  }
+
+  /** How many runners are alive. */
+  get size(): number {
+    return this.#slots.size;
+  }
+
+  /** How many tasks wait for a runner: queued, plus handed to a busy runner ahead of time. */
+  get waiting(): number {
+    let n = this.#queued + this.#retry.length;
+    for (const slot of this.#slots) if (slot.inFlight > 1) n += slot.inFlight - 1;
+    return n;
+  }
+
+  /** Whether one more task may wait without exceeding maxQueue. */
+  hasRoom(): boolean {
+    return this.#config.maxQueue === Infinity || this.waiting < this.#config.maxQueue;
+  }
+
+  /** Resolves at the next moment there may be room (callers check again). */
+  nextRoom(): Promise<void> {
+    return new Promise((resolve) => this.#roomWaiters.push(resolve));
+  }
+
+  submit(
+    future: Future<unknown>,
+    task: Task<unknown[], unknown>,
+    args: unknown[],
+    limits?: Limits,
+  ): void {
+    this.#add(future, task, args, undefined, limits);
+  }
+
+  submitChunk(future: Future<unknown>, task: Task<unknown[], unknown>, list: unknown[][]): void {
+    this.#add(future, task, undefined, list, undefined);
+  }
+
+  /** Stops every runner; called once all submitted work has settled. */
+  close(): void {
+    this.#closed = true;
+    if (this.#sweeper !== undefined) clearTimeout(this.#sweeper);
+    this.#sweeper = undefined;
+    for (const slot of [...this.#slots]) this.#retire(slot);
+    for (const job of [...this.#queue.drain(), ...this.#retry.drain()]) this.#clearLimits(job);
+    this.#queued = 0;
+    this.#wakeRoomWaiters();
+  }
+
+  #add(
+    future: Future<unknown>,
+    task: Task<unknown[], unknown>,
+    args: unknown[] | undefined,
+    list: unknown[][] | undefined,
+    limits: Limits | undefined,
+  ): void {
+    const exclusive = limits !== undefined &&
+      (limits.signal !== undefined || limits.timeout !== undefined);
+    const job: Job = {
+      future,
+      task,
+      args,
+      list,
+      outcomes: undefined,
+      offset: 0,
+      started: false,
+      state: QUEUED,
+      exclusive,
+      limits: exclusive ? limits : undefined,
+      timer: undefined,
+      onAbort: undefined,
+      slot: undefined,
+      sentAt: 0,
+    };
+    const signal = job.limits?.signal;
+    if (signal !== undefined) {
+      if (signal.aborted) {
+        job.state = DONE;
+        if (future.setRunningOrNotifyCancel()) future.setException(signal.reason);
+        return;
+      }
+      job.onAbort = () => this.#abort(job, signal.reason);
+      signal.addEventListener("abort", job.onAbort, { once: true });
+    }
+    if (this.#config.maxQueue !== Infinity) {
+      // A task cancelled while queued frees its place at once.
+      future.addDoneCallback(() => {
+        if (job.state === QUEUED && !job.started) {
+          job.state = DONE;
+          this.#queued--;
+          this.#clearLimits(job);
+          this.#wakeRoomWaiters();
+        }
+      });
+    }
+    this.#queue.push(job);
+    this.#queued++;
+    this.#pump();
+  }
+
+  #pump(): void {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      for (;;) {
+        const fromRetry = this.#retry.length > 0;
+        const ring = fromRetry ? this.#retry : this.#queue;
+        const job = ring.peek();
+        if (job === undefined) break;
+        if (job.state !== QUEUED || (!job.started && job.future.done())) {
+          ring.shift();
+          if (!fromRetry && job.state === QUEUED) {
+            // Cancelled by the user while queued (the bookkeeping callback was not needed).
+            job.state = DONE;
+            this.#queued--;
+            this.#clearLimits(job);
+          }
+          continue;
+        }
+        const slot = this.#pick(job.exclusive);
+        if (slot === undefined) {
+          if (this.#spawnError !== undefined && this.#slots.size === 0) {
+            ring.shift();
+            if (!fromRetry) this.#queued--;
+            this.#fail(job, this.#spawnError);
+            this.#spawnError = undefined;
+            continue;
+          }
+          break;
+        }
+        ring.shift();
+        if (!fromRetry) this.#queued--;
+        if (!job.started) {
+          if (!job.future.setRunningOrNotifyCancel()) {
+            job.state = DONE;
+            this.#clearLimits(job);
+            continue;
+          }
+          job.started = true;
+        }
+        this.#send(slot, job);
+      }
+    } finally {
+      this.#pumping = false;
+    }
+    this.#wakeRoomWaiters();
+  }
+
+  #capacity(): number {
+    const avg = this.#avgMs;
+    if (avg === undefined || avg >= TARGET_MS) return 1;
+    return Math.min(MAX_CAPACITY, Math.max(2, Math.ceil(TARGET_MS / avg)));
+  }
+
+  #pick(exclusive: boolean): Slot | undefined {
+    const max = this.#config.maxTasksPerWorker;
+    const capacity = this.#capacity();
+    let best: Slot | undefined;
+    for (const slot of this.#slots) {
+      if (slot.exclusive || slot.sent >= max) continue;
+      if (slot.inFlight === 0) return slot;
+      if (
+        !exclusive && slot.inFlight < capacity &&
+        (best === undefined || slot.inFlight < best.inFlight)
+      ) {
+        best = slot;
+      }
+    }
+    if (this.#slots.size < this.#config.maxWorkers && !this.#closed) {
+      const spawned = this.#spawn();
+      if (spawned !== undefined) return spawned;
+    }
+    return best;
+  }
+
+  #spawn(): Slot | undefined {
+    const slot: Slot = {
+      runner: undefined as unknown as Runner,
+      inFlight: 0,
+      sent: 0,
+      exclusive: false,
+      dead: false,
+      idleSince: 0,
+      lastDone: 0,
+    };
+    try {
+      slot.runner = this.#config.spawn((error) => this.#broken(slot, error));
+    } catch (cause) {
+      this.#spawnError = new BrokenExecutorError(
+        `${this.#config.owner} could not start a ${this.#config.noun}: ${
+          cause instanceof Error ? cause.message : String(cause)
+        }`,
+        { cause },
+      );
+      return undefined;
+    }
+    this.#spawnError = undefined;
+    this.#slots.add(slot);
+    return slot;
+  }
+
+  #send(slot: Slot, job: Job): void {
+    slot.inFlight++;
+    slot.sent++;
+    job.slot = slot;
+    job.state = SENT;
+    job.sentAt = performance.now();
+    if (job.exclusive) {
+      slot.exclusive = true;
+      const timeout = job.limits!.timeout;
+      if (timeout !== undefined && timeout !== Infinity) {
+        job.timer = setTimeout(() => {
+          job.timer = undefined;
+          this.#abort(
+            job,
+            new TimeoutError(
+              `Task ${
+                describe(job.task)
+              } did not finish within ${timeout} ms; its ${this.#config.noun} was terminated`,
+            ),
+          );
+        }, timeout);
+      }
+    }
+    const runner = slot.runner;
+    if (job.list === undefined) {
+      runner.attempt(job.task, job.args!).then((outcome) => this.#complete(slot, job, outcome));
+    } else {
+      const list = job.offset === 0 ? job.list : job.list.slice(job.offset);
+      runner.attemptBatch(job.task, list).then((outcomes) =>
+        this.#completeChunk(slot, job, outcomes)
+      );
+    }
+  }
+
+  #complete(slot: Slot, job: Job, outcome: TaskOutcome<unknown> | undefined): void {
+    this.#release(slot, job);
+    if (job.state !== DONE) {
+      if (outcome === undefined) {
+        job.state = QUEUED;
+        this.#retry.push(job);
+      } else {
+        job.state = DONE;
+        this.#clearLimits(job);
+        if (!job.future.done()) {
+          if (outcome.ok) job.future.setResult(outcome.value);
+          else job.future.setException(outcome.error);
+        }
+      }
+    }
+    this.#pump();
+  }
+
+  #completeChunk(slot: Slot, job: Job, outcomes: (TaskOutcome<unknown> | undefined)[]): void {
+    this.#release(slot, job);
+    if (job.state !== DONE) {
+      const done = job.outcomes ?? [];
+      let i = 0;
+      for (; i < outcomes.length && outcomes[i] !== undefined; i++) done.push(outcomes[i]!);
+      job.outcomes = done;
+      job.offset += i;
+      if (job.offset < job.list!.length) {
+        job.state = QUEUED;
+        this.#retry.push(job);
+      } else {
+        job.state = DONE;
+        if (!job.future.done()) job.future.setResult(done);
+      }
+    }
+    this.#pump();
+  }
+
+  #release(slot: Slot, job: Job): void {
+    slot.inFlight--;
+    if (job.exclusive) slot.exclusive = false;
+    const now = performance.now();
+    if (slot.lastDone > 0) {
+      this.#sumMs += now - Math.max(slot.lastDone, job.sentAt);
+      if (++this.#samples >= 32 || this.#sumMs >= 20) {
+        const mean = this.#sumMs / this.#samples;
+        this.#avgMs = this.#avgMs === undefined ? mean : (this.#avgMs + mean) / 2;
+        this.#sumMs = 0;
+        this.#samples = 0;
+      }
+    }
+    slot.lastDone = now;
+    if (slot.inFlight > 0 || slot.dead) return;
+    if (slot.sent >= this.#config.maxTasksPerWorker) {
+      this.#retire(slot);
+      return;
+    }
+    slot.idleSince = now;
+    this.#armSweeper(this.#config.idleTimeout);
+  }
+
+  #abort(job: Job, reason: unknown): void {
+    if (job.state === DONE) return;
+    const slot = job.state === SENT ? job.slot : undefined;
+    if (job.state === QUEUED && !job.started) this.#queued--;
+    job.state = DONE;
+    this.#clearLimits(job);
+    if (!job.started) {
+      job.started = true;
+      if (!job.future.setRunningOrNotifyCancel()) return;
+    }
+    if (!job.future.done()) job.future.setException(reason);
+    if (slot !== undefined) {
+      // Its outcome (a BrokenExecutorError) arrives later and is ignored: the job is DONE.
+      this.#retire(slot);
+    }
+    this.#pump();
+  }
+
+  #fail(job: Job, error: unknown): void {
+    job.state = DONE;
+    this.#clearLimits(job);
+    if (!job.started) {
+      job.started = true;
+      if (!job.future.setRunningOrNotifyCancel()) return;
+    }
+    if (!job.future.done()) job.future.setException(error);
+  }
+
+  #clearLimits(job: Job): void {
+    if (job.timer !== undefined) {
+      clearTimeout(job.timer);
+      job.timer = undefined;
+    }
+    if (job.onAbort !== undefined) {
+      job.limits?.signal?.removeEventListener("abort", job.onAbort);
+      job.onAbort = undefined;
+    }
+  }
+
+  // The runner died on its own (crash, self.close(), Deno.exit(), killed process).
+  #broken(slot: Slot, _error: BrokenExecutorError): void {
+    if (slot.dead) return;
+    slot.dead = true;
+    this.#slots.delete(slot);
+    // Its tasks' outcomes arrive as microtasks; start a replacement for waiting work after them.
+    queueMicrotask(() => this.#pump());
+  }
+
+  #retire(slot: Slot): void {
+    if (slot.dead) return;
+    slot.dead = true;
+    this.#slots.delete(slot);
+    slot.runner.terminate();
+    if (!this.#closed) queueMicrotask(() => this.#pump());
+  }
+
+  #armSweeper(delay: number): void {
+    if (delay === Infinity || this.#sweeper !== undefined || this.#closed) return;
+    this.#sweeper = setTimeout(() => this.#sweep(), delay);
+  }
+
+  #sweep(): void {
+    this.#sweeper = undefined;
+    const timeout = this.#config.idleTimeout;
+    const now = performance.now();
+    let next = Infinity;
+    for (const slot of [...this.#slots]) {
+      if (slot.inFlight > 0) continue;
+      const idle = now - slot.idleSince;
+      if (idle >= timeout - 0.5) this.#retire(slot);
+      else next = Math.min(next, timeout - idle);
+    }
+    this.#armSweeper(next);
+  }
+
+  #wakeRoomWaiters(): void {
+    if (this.#roomWaiters.length === 0) return;
+    if (!this.#closed && !this.hasRoom()) return;
+    const waiters = this.#roomWaiters;
+    this.#roomWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}

@@ -1,0 +1,188 @@
+// Tasks for the parallel and TaskWorker tests. This module must stay free of side effects:
+// every worker and child process that runs one of these tasks imports it.
+import { currentIsolateId, task } from "@tandem/tandem/futures";
+import type { SharedCounter } from "./_shared.ts";
+
+/** An error class that only exists here: it comes back as an Error named "ValidationError". */
+export class ValidationError extends Error {
+  code: number;
+  constructor(message: string, code: number) {
+    super(message);
+    this.name = "ValidationError";
+    this.code = code;
+  }
+}
+
+export const noop = task(import.meta.url, function noop(): void {});
+
+export const echo = task(import.meta.url, function echo<T>(value: T): T {
+  return value;
+});
+
+export const square = task(import.meta.url, function square(n: number): number {
+  return n * n;
+});
+
+export const sleep = task(
+  import.meta.url,
+  function sleep<T>(ms: number, value: T): Promise<T> {
+    return new Promise((resolve) => setTimeout(() => resolve(value), ms));
+  },
+);
+
+/** Never settles. */
+export const hang = task(import.meta.url, function hang(): Promise<never> {
+  return new Promise<never>(() => {});
+});
+
+/** Spins the CPU for `ms` milliseconds, then returns `value`. */
+export const spin = task(import.meta.url, function spin<T>(ms: number, value: T): T {
+  const end = performance.now() + ms;
+  while (performance.now() < end) { /* busy */ }
+  return value;
+});
+
+export const failWith = task(
+  import.meta.url,
+  function failWith(message: string, code = 7): never {
+    throw new ValidationError(message, code);
+  },
+);
+
+export const rejectLater = task(
+  import.meta.url,
+  async function rejectLater(message: string): Promise<never> {
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    throw new RangeError(message);
+  },
+);
+
+/** Crashes its isolate: an error thrown from a timer, while the task waits forever. */
+export const crashLater = task(
+  import.meta.url,
+  function crashLater(message: string): Promise<never> {
+    return new Promise<never>(() => {
+      setTimeout(() => {
+        throw new Error(message);
+      }, 1);
+    });
+  },
+);
+
+/** Crashes its isolate with an unhandled rejection. */
+export const rejectUnhandled = task(
+  import.meta.url,
+  function rejectUnhandled(message: string): Promise<never> {
+    Promise.reject(new TypeError(message));
+    return new Promise<never>(() => {});
+  },
+);
+
+/** Closes its own worker. */
+export const closeSelf = task(import.meta.url, function closeSelf(): number {
+  (globalThis as unknown as { close(): void }).close();
+  return 1;
+});
+
+/** Ends its isolate or process with `code`. */
+export const exitWith = task(import.meta.url, function exitWith(code: number): never {
+  Deno.exit(code);
+});
+
+/** Allocates until the isolate runs out of memory. */
+export const exhaustMemory = task(import.meta.url, function exhaustMemory(): number {
+  const hoard: number[][] = [];
+  for (;;) hoard.push(new Array(1 << 20).fill(hoard.length));
+});
+
+export const isolateId = task(import.meta.url, function isolateId(): number {
+  return currentIsolateId();
+});
+
+export const processId = task(import.meta.url, function processId(): number {
+  return Deno.pid;
+});
+
+/** Returns something that cannot be cloned. */
+export const returnFunction = task(import.meta.url, function returnFunction(): () => void {
+  return () => {};
+});
+
+export const addToCounter = task(
+  import.meta.url,
+  function addToCounter(counter: SharedCounter, n: number): number {
+    return counter.add(n);
+  },
+);
+
+export const makeCounter = task(import.meta.url, async function makeCounter(start: number) {
+  const { SharedCounter } = await import("./_shared.ts");
+  const counter = new SharedCounter();
+  counter.add(start);
+  return counter;
+});
+
+/** Describes the types that arrived, to check what survives a boundary. */
+export const typesOf = task(import.meta.url, function typesOf(value: unknown): string[] {
+  return Object.values(value as Record<string, unknown>).map((item) =>
+    Object.prototype.toString.call(item)
+  );
+});
+
+/** For the stress test: fails (by throwing) when `n` is divisible by 7, else returns 2n. */
+export const maybeFail = task(
+  import.meta.url,
+  async function maybeFail(n: number, delay = 0): Promise<number> {
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    if (n % 7 === 0) throw new ValidationError(`item ${n}`, n);
+    return 2 * n;
+  },
+);
+
+/** The state of a permission in the isolate or process that runs the task. */
+export const permissionState = task(
+  import.meta.url,
+  async function permissionState(name: "env" | "net" | "read" | "write"): Promise<string> {
+    return (await Deno.permissions.query({ name })).state;
+  },
+);
+
+/** For AsyncPoolExecutor tests (this isolate): how many `overlap` calls run at once. */
+export const overlapStats = { active: 0, peak: 0 };
+
+export const overlap = task(
+  import.meta.url,
+  async function overlap(ms: number, value: number): Promise<number> {
+    overlapStats.active++;
+    overlapStats.peak = Math.max(overlapStats.peak, overlapStats.active);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      return value;
+    } finally {
+      overlapStats.active--;
+    }
+  },
+);
+
+/** Mutates its argument: shows that AsyncPoolExecutor passes arguments as they are. */
+export const pushInto = task(
+  import.meta.url,
+  function pushInto(list: number[], value: number): number {
+    list.push(value);
+    return list.length;
+  },
+);
+
+/** Resolves with `ms` after `ms` milliseconds. */
+export const delayed = task(
+  import.meta.url,
+  function delayed(ms: number): Promise<number> {
+    return new Promise((resolve) => setTimeout(() => resolve(ms), ms));
+  },
+);
+
+/** Returns `n`, except that it ends its process (or worker) with code 4 when `n` is 2. */
+export const exitOn = task(import.meta.url, function exitOn(n: number): number {
+  if (n === 2) Deno.exit(4);
+  return n;
+});

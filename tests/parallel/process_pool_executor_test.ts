@@ -1,0 +1,165 @@
+import assert from "node:assert/strict";
+import { BrokenExecutorError, TimeoutError } from "@tandem/tandem/futures";
+import { ProcessPoolExecutor } from "@tandem/tandem/parallel";
+import { SharedCounter } from "./_shared.ts";
+import {
+  addToCounter,
+  crashLater,
+  echo,
+  exitOn,
+  exitWith,
+  failWith,
+  hang,
+  permissionState,
+  processId,
+  returnFunction,
+  sleep,
+  square,
+  typesOf,
+} from "./_tasks.ts";
+
+async function collect<T>(iterator: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of iterator) out.push(item);
+  return out;
+}
+
+Deno.test("ProcessPoolExecutor runs tasks in child processes; values keep their types", async () => {
+  await using pool = new ProcessPoolExecutor({ maxWorkers: 2 });
+  const pid = await pool.submit(processId);
+  assert.notEqual(pid, Deno.pid);
+  assert.equal(await pool.submit(square, 9), 81);
+  const when = new Date(86_400_000);
+  assert.deepEqual(await pool.submit(echo, new Map([["when", when]])), new Map([["when", when]]));
+  assert.deepEqual(
+    await pool.submit(typesOf, { m: new Map(), s: new Set(), d: when, u: new Uint16Array(3) }),
+    ["[object Map]", "[object Set]", "[object Date]", "[object Uint16Array]"],
+  );
+  const error = await pool.submit(failWith, "rejected", 11).exception();
+  assert.ok(error instanceof Error);
+  assert.equal(error.name, "ValidationError");
+  assert.equal((error as { code?: number }).code, 11);
+  assert.match(error.stack ?? "", /failWith/);
+  assert.deepEqual(
+    await collect(pool.map(square, [1, 2, 3, 4, 5, 6, 7], { chunkSize: 3 })),
+    [1, 4, 9, 16, 25, 36, 49],
+  );
+});
+
+Deno.test("Deno.exit(3) in a task fails only that task, naming it and the exit code", async () => {
+  await using pool = new ProcessPoolExecutor({ maxWorkers: 1 });
+  const first = await pool.submit(processId);
+  const futures = [pool.submit(square, 2), pool.submit(exitWith, 3), pool.submit(square, 3)];
+  assert.equal(await futures[0], 4);
+  await assert.rejects(
+    futures[1].result(),
+    (e) =>
+      e instanceof BrokenExecutorError &&
+      /Task 'exitWith' from .*_tasks\.ts did not finish: process \d+ exited with code 3/.test(
+        e.message,
+      ),
+  );
+  assert.equal(await futures[2], 9);
+  const second = await pool.submit(processId);
+  assert.notEqual(second, first);
+});
+
+Deno.test("an uncaught error in a child is reported as a crash of the task that was running", async () => {
+  await using pool = new ProcessPoolExecutor({ maxWorkers: 1 });
+  await assert.rejects(
+    pool.submit(crashLater, "kaboom").result(),
+    (e) =>
+      e instanceof BrokenExecutorError &&
+      /'crashLater' .*did not finish: process \d+ crashed: Error: kaboom/.test(e.message) &&
+      (e.cause as Error).message === "kaboom",
+  );
+  assert.equal(await pool.submit(square, 4), 16);
+});
+
+Deno.test("arguments that cannot cross a process boundary fail with a TypeError naming the task", async () => {
+  await using pool = new ProcessPoolExecutor({ maxWorkers: 1 });
+  await assert.rejects(
+    pool.submit(addToCounter, new SharedCounter(), 1).result(),
+    (e) =>
+      e instanceof TypeError &&
+      /Cannot run task 'addToCounter' .*shared memory cannot cross a process boundary/.test(
+        e.message,
+      ),
+  );
+  await assert.rejects(
+    pool.submit(echo, () => 1).result(),
+    (e) => e instanceof TypeError && /'echo' .*cannot be serialized/.test(e.message),
+  );
+  await assert.rejects(
+    pool.submit(returnFunction).result(),
+    (e) => e instanceof TypeError && /returned a value that cannot be serialized/.test(e.message),
+  );
+  assert.equal(await pool.submit(square, 5), 25);
+});
+
+Deno.test("a chunk of map is one unit: if its process dies, the rest of the chunk fails", async () => {
+  await using pool = new ProcessPoolExecutor({ maxWorkers: 1 });
+  const seen: number[] = [];
+  await assert.rejects(
+    async () => {
+      for await (const n of pool.map(exitOn, [1, 2, 3, 4, 5, 6], { chunkSize: 3 })) seen.push(n);
+    },
+    (e) => e instanceof BrokenExecutorError && /'exitOn' .*exited with code 4/.test(e.message),
+  );
+  assert.deepEqual(seen, [1]);
+  assert.deepEqual(
+    await collect(pool.map(exitOn, [1, 3, 5, 7], { chunkSize: 2 })),
+    [1, 3, 5, 7],
+  );
+});
+
+Deno.test("submitWith({ timeout }) kills a stuck process and the pool carries on", async () => {
+  await using pool = new ProcessPoolExecutor({ maxWorkers: 1 });
+  const first = await pool.submit(processId);
+  await assert.rejects(
+    pool.submitWith({ timeout: 100 }, hang).result(),
+    (e) => e instanceof TimeoutError && /its process was terminated/.test(e.message),
+  );
+  assert.notEqual(await pool.submit(processId), first);
+  assert.equal(await pool.submit(sleep, 1, "after"), "after");
+});
+
+Deno.test("children get only the permissions in denoArgs", async () => {
+  {
+    await using pool = new ProcessPoolExecutor({ maxWorkers: 1 });
+    assert.equal(await pool.submit(permissionState, "read"), "granted");
+    assert.notEqual(await pool.submit(permissionState, "env"), "granted");
+    assert.notEqual(await pool.submit(permissionState, "net"), "granted");
+  }
+  {
+    await using pool = new ProcessPoolExecutor({
+      maxWorkers: 1,
+      denoArgs: ["--allow-read", "--allow-env"],
+    });
+    assert.equal(await pool.submit(permissionState, "env"), "granted");
+  }
+});
+
+Deno.test("shutdown() ends every child process", async () => {
+  const pool = new ProcessPoolExecutor({ maxWorkers: 2 });
+  const pids = await Promise.all([pool.submit(sleep, 30, 1), pool.submit(processId)]);
+  assert.equal(pids.length, 2);
+  assert.ok(pool.workerCount >= 1);
+  await pool.shutdown();
+  assert.equal(pool.workerCount, 0);
+  assert.throws(() => pool.submit(square, 1), /has been shut down/);
+});
+
+Deno.test("ProcessPoolExecutor validates its options", () => {
+  assert.throws(
+    () => new ProcessPoolExecutor({ denoArgs: "--allow-all" as unknown as string[] }),
+    (e) =>
+      e instanceof TypeError &&
+      /Cannot create ProcessPoolExecutor: 'denoArgs' must be an array of strings, received "--allow-all"/
+        .test(e.message),
+  );
+  assert.throws(
+    () => new ProcessPoolExecutor({ maxWorkers: -1 }),
+    /Cannot create ProcessPoolExecutor: 'maxWorkers' must be a positive integer, received -1/,
+  );
+});
