@@ -22,3 +22,4 @@ export * from "./subprocess/mod.ts";
 export * from "./threads/mod.ts";
 export * from "./queue/mod.ts";
 export * from "./coroutines/mod.ts";
+export * from "./parallel/mod.ts";

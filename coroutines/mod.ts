@@ -76,3 +76,4 @@ export {
   monitorEventLoop,
   track,
 } from "./event_loop_monitor.ts";
+export { shutdownDefaultExecutor, toThread } from "./to_thread.ts";

@@ -10,8 +10,15 @@
  * @module
  */
 
-import { type BlockReport, monitorEventLoop, sleep, TaskGroup } from "@tandem/tandem/coroutines";
-import { task, TaskWorker } from "@tandem/tandem/futures";
+import {
+  type BlockReport,
+  monitorEventLoop,
+  shutdownDefaultExecutor,
+  sleep,
+  TaskGroup,
+  toThread,
+} from "@tandem/tandem/coroutines";
+import { task } from "@tandem/tandem/futures";
 
 /** How long the blocking call takes, in milliseconds (the book's `time.sleep(0.5)`). */
 const BLOCK_MS = 500;
@@ -61,17 +68,16 @@ export async function demonstrate(
   }
   await sleep(0); // the monitor's report arrives on the loop's next timer turn
 
-  log("\nThe fix: run the blocking call on a worker, off the event loop:");
+  log("\nThe fix: run the blocking call in a thread with toThread, off the event loop:");
   reports = fixed;
   let ticks = 0;
   const ticker = setInterval(() => ticks++, 10);
   try {
-    using worker = new TaskWorker();
-    // PHASE 2: `await toThread(slowIo, BLOCK_MS)` from the coroutines module replaces this.
-    const took = await worker.run(slowIo, [BLOCK_MS]);
-    log(`slow_coroutine's I/O took ${(took / 1000).toFixed(3)} seconds on a worker`);
+    const took = await toThread(slowIo, BLOCK_MS);
+    log(`slow_coroutine's I/O took ${(took / 1000).toFixed(3)} seconds in a thread`);
   } finally {
     clearInterval(ticker);
+    await shutdownDefaultExecutor();
   }
   await sleep(0);
   log(`Meanwhile the loop stayed responsive: a 10 ms timer ran ${ticks} times`);
