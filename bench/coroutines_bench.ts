@@ -17,8 +17,11 @@ import {
   type EventLoopMonitor,
   gather,
   monitorEventLoop,
+  shutdownDefaultExecutor,
   TaskGroup,
+  toThread,
 } from "@tandem/tandem/coroutines";
+import { double } from "../examples/tasks.ts";
 
 const CHILDREN = 100_000;
 
@@ -188,5 +191,43 @@ Deno.bench({
     block(200);
     await report;
     b.end();
+  },
+});
+
+// toThread round trip against a raw Worker that echoes one postMessage: the cost of running a
+// trivial task off the event loop. Both workers are warm; they end when the bench unloads.
+const ECHO = `data:application/javascript,${
+  encodeURIComponent("self.onmessage = (e) => self.postMessage(e.data * 2);")
+}`;
+let echo: Worker | undefined;
+
+function rawEcho(value: number): Promise<number> {
+  echo ??= new Worker(ECHO, { type: "module" });
+  const worker = echo;
+  return new Promise((resolve) => {
+    worker.onmessage = (event: MessageEvent<number>) => resolve(event.data);
+    worker.postMessage(value);
+  });
+}
+
+globalThis.addEventListener("unload", () => {
+  echo?.terminate();
+  void shutdownDefaultExecutor();
+});
+
+Deno.bench({
+  name: "raw postMessage round trip",
+  group: "toThread round trip",
+  baseline: true,
+  async fn() {
+    if (await rawEcho(21) !== 42) throw new Error("wrong echo");
+  },
+});
+
+Deno.bench({
+  name: "toThread(double, 21)",
+  group: "toThread round trip",
+  async fn() {
+    if (await toThread(double, 21) !== 42) throw new Error("wrong result");
   },
 });
