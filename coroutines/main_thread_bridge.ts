@@ -6,11 +6,11 @@
  */
 
 import {
-  BrokenExecutorError,
-  CancelledError,
   currentIsolateId,
+  type ErrorRecord,
+  errorToRecord,
   fromHandle,
-  InvalidStateError,
+  recordToError,
   type Shareable,
   type SharedHandle,
   TimeoutError,
@@ -108,17 +108,9 @@ export class BridgeClosedError extends Error {
   }
 }
 
-interface ErrorRecord {
-  name: string;
-  message: string;
-  stack?: string;
-  cause?: Outcome;
-}
-
 type Outcome =
   | { ok: true; value: unknown }
-  | { ok: false; error: ErrorRecord }
-  | { ok: false; thrown: unknown };
+  | { ok: false; error: ErrorRecord | { value: unknown } };
 
 interface Request {
   name: string;
@@ -438,7 +430,7 @@ export class MainThreadBridge<F extends BridgeFunctions<F> = AnyBridgeFunctions>
           Atomics.store(control, STATE, IDLE);
           Atomics.notify(control, STATE);
           if (outcome.ok) return outcome.value;
-          throw "error" in outcome ? toError(outcome.error) : outcome.thrown;
+          throw recordToError(outcome.error);
         }
         if (!waitWord(control, STATE, state, deadline)) {
           if (
@@ -475,7 +467,7 @@ export class MainThreadBridge<F extends BridgeFunctions<F> = AnyBridgeFunctions>
       bytes = serialize(
         {
           ok: false,
-          error: toRecord(
+          error: errorToRecord(
             new TypeError("The function's result cannot be serialized", { cause: error }),
           ),
         } satisfies Outcome,
@@ -550,63 +542,5 @@ export class MainThreadBridge<F extends BridgeFunctions<F> = AnyBridgeFunctions>
 }
 
 function toOutcome(error: unknown): Outcome {
-  if (error instanceof Error) return { ok: false, error: toRecord(error) };
-  try {
-    serialize(error);
-    return { ok: false, thrown: error };
-  } catch {
-    return { ok: false, thrown: String(error) };
-  }
-}
-
-function toRecord(error: Error): ErrorRecord {
-  const record: ErrorRecord = {
-    name: error.name,
-    message: error.message,
-    stack: error.stack,
-  };
-  if (error.cause !== undefined) record.cause = toOutcome(error.cause);
-  return record;
-}
-
-const CLASSES: Record<string, new (message?: string) => Error> = {
-  Error,
-  TypeError,
-  RangeError,
-  SyntaxError,
-  ReferenceError,
-  EvalError,
-  URIError,
-  TimeoutError,
-  CancelledError,
-  InvalidStateError,
-  BrokenExecutorError,
-  BridgeClosedError,
-};
-
-function toError(record: ErrorRecord): Error {
-  const ctor = CLASSES[record.name] ??
-    (Deno.errors as unknown as Record<string, (new (message?: string) => Error) | undefined>)[
-      record.name
-    ] ?? Error;
-  const error = new ctor(record.message);
-  if (error.name !== record.name) {
-    Object.defineProperty(error, "name", {
-      value: record.name,
-      writable: true,
-      configurable: true,
-      enumerable: false,
-    });
-  }
-  if (record.stack !== undefined) error.stack = record.stack;
-  if (record.cause !== undefined) {
-    const cause = record.cause;
-    Object.defineProperty(error, "cause", {
-      value: cause.ok ? cause.value : "error" in cause ? toError(cause.error) : cause.thrown,
-      writable: true,
-      configurable: true,
-      enumerable: false,
-    });
-  }
-  return error;
+  return { ok: false, error: errorToRecord(error) };
 }

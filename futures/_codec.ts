@@ -137,77 +137,7 @@ export async function decode(value: unknown): Promise<unknown> {
   return await walk(value);
 }
 
-/** A structured-clonable description of an error. */
-export interface ErrorRecord {
-  name: string;
-  message: string;
-  stack?: string;
-  cause?: ErrorRecord | { value: unknown };
-  props?: Record<string, unknown>;
-}
-
-const BUILTIN_ERRORS: Record<string, ErrorConstructor> = {
-  Error,
-  TypeError,
-  RangeError,
-  SyntaxError,
-  ReferenceError,
-  EvalError,
-  URIError,
-};
-
-/** Describes `error` so that it survives structured clone with its class name and stack. */
-export function errorToRecord(error: unknown): ErrorRecord | { value: unknown } {
-  if (!(error instanceof Error)) {
-    try {
-      return { value: structuredClone(error) };
-    } catch {
-      return { value: String(error) };
-    }
-  }
-  const record: ErrorRecord = { name: error.name, message: error.message, stack: error.stack };
-  if (error.cause !== undefined) record.cause = errorToRecord(error.cause);
-  const props: Record<string, unknown> = {};
-  let hasProps = false;
-  for (const key of Object.keys(error)) {
-    if (key === "cause" || key === "name") continue;
-    try {
-      props[key] = structuredClone((error as unknown as Record<string, unknown>)[key]);
-      hasProps = true;
-    } catch { /* a property that cannot be cloned stays behind */ }
-  }
-  if (hasProps) record.props = props;
-  return record;
-}
-
-/** Rebuilds an error from {@linkcode errorToRecord}: built-in and `Deno.errors` classes are
- * restored; other classes come back as `Error` with the original `name`. */
-export function recordToError(record: ErrorRecord | { value: unknown }): unknown {
-  if ("value" in record && !("message" in record)) return record.value;
-  const r = record as ErrorRecord;
-  const ctor = BUILTIN_ERRORS[r.name] ??
-    (Deno.errors as unknown as Record<string, ErrorConstructor | undefined>)[r.name] ?? Error;
-  const error = new ctor(r.message);
-  if (error.name !== r.name) {
-    Object.defineProperty(error, "name", {
-      value: r.name,
-      writable: true,
-      configurable: true,
-      enumerable: false,
-    });
-  }
-  if (r.stack !== undefined) error.stack = r.stack;
-  if (r.cause !== undefined) {
-    Object.defineProperty(error, "cause", {
-      value: recordToError(r.cause),
-      writable: true,
-      configurable: true,
-      enumerable: false,
-    });
-  }
-  if (r.props) Object.assign(error, r.props);
-  return error;
-}
+export { type ErrorRecord, errorToRecord, recordToError } from "./error_record.ts";
 
 // The fast lane's codec: simple values (undefined, null, booleans, numbers, strings, and arrays
 // and plain objects of them) written straight into a mailbox of a SharedArrayBuffer. Anything

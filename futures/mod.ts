@@ -37,3 +37,4 @@ export * from "./wait.ts";
 export * from "./shareable.ts";
 export { currentIsolateId, isIsolateAlive } from "./isolates.ts";
 export { type TaskOutcome, TaskWorker, type TaskWorkerOptions } from "./task_worker.ts";
+export { type ErrorRecord, errorToRecord, recordToError } from "./error_record.ts";

@@ -5,6 +5,7 @@
 // because the child writes one before every call (so that the parent knows which call was
 // running if the process dies). Errors travel as records that keep the class name, message,
 // stack and cause.
+import type { ErrorRecord } from "@tandem/tandem/futures";
 import { deserialize, serialize } from "node:v8";
 
 const MESSAGE = [0x54, 0x4e, 0x44, 0x4d]; // "TNDM"
@@ -104,79 +105,5 @@ export class FrameReader {
   }
 }
 
-/** A description of an error that survives serialization with its class name. */
-export interface ErrorRecord {
-  name: string;
-  message: string;
-  stack?: string;
-  cause?: ErrorRecord | { value: unknown };
-  props?: Record<string, unknown>;
-}
-
-function serializable(value: unknown): boolean {
-  try {
-    serialize(value);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Describes a thrown value. */
-export function errorToRecord(error: unknown): ErrorRecord | { value: unknown } {
-  if (!(error instanceof Error)) {
-    return { value: serializable(error) ? error : String(error) };
-  }
-  const record: ErrorRecord = { name: error.name, message: error.message, stack: error.stack };
-  if (error.cause !== undefined) record.cause = errorToRecord(error.cause);
-  const props: Record<string, unknown> = {};
-  let any = false;
-  for (const key of Object.keys(error)) {
-    if (key === "cause" || key === "name") continue;
-    const value = (error as unknown as Record<string, unknown>)[key];
-    if (serializable(value)) {
-      props[key] = value;
-      any = true;
-    }
-  }
-  if (any) record.props = props;
-  return record;
-}
-
-const BUILTIN: Record<string, ErrorConstructor> = {
-  Error,
-  TypeError,
-  RangeError,
-  SyntaxError,
-  ReferenceError,
-  EvalError,
-  URIError,
-};
-
-/** Rebuilds a thrown value from {@linkcode errorToRecord}. */
-export function recordToError(record: ErrorRecord | { value: unknown }): unknown {
-  if ("value" in record && !("message" in record)) return record.value;
-  const r = record as ErrorRecord;
-  const ctor = BUILTIN[r.name] ??
-    (Deno.errors as unknown as Record<string, ErrorConstructor | undefined>)[r.name] ?? Error;
-  const error = new ctor(r.message);
-  if (error.name !== r.name) {
-    Object.defineProperty(error, "name", {
-      value: r.name,
-      writable: true,
-      configurable: true,
-      enumerable: false,
-    });
-  }
-  if (r.stack !== undefined) error.stack = r.stack;
-  if (r.cause !== undefined) {
-    Object.defineProperty(error, "cause", {
-      value: recordToError(r.cause),
-      writable: true,
-      configurable: true,
-      enumerable: false,
-    });
-  }
-  if (r.props) Object.assign(error, r.props);
-  return error;
-}
+// Errors travel as the hub's error records, the same way as between workers.
+export { type ErrorRecord, errorToRecord, recordToError } from "@tandem/tandem/futures";
