@@ -3,16 +3,19 @@
  *
  * The book's number-guessing game over real TCP sockets on 127.0.0.1: a server that guesses
  * numbers and a client that says "Warmer", "Colder", "Unsure" or "Correct". It is written twice:
- * first in the shape of the book's threaded version (explicit receive loops, a callback for the
- * context manager, one connection handled at a time), then ported to async style the way the
- * book ports it to asyncio (async iteration over lines, an async generator for the guesses,
- * `await using` for the session, a TaskGroup child per connection). With the same seed both
- * print the same transcript, the book's.
+ * first in the shape of the book's threaded version (blocking receive loops, a callback for the
+ * context manager, a `Thread` per connection whose worker reaches its socket through a
+ * `MainThreadBridge`), then ported to async style the way the book ports it to asyncio (async
+ * iteration over lines, an async generator for the guesses, `await using` for the session, a
+ * TaskGroup child per connection). With the same seed both print the same transcript, the
+ * book's.
  *
  * @module
  */
 
-import { TaskGroup } from "@tandem/tandem/coroutines";
+import { MainThreadBridge, TaskGroup } from "@tandem/tandem/coroutines";
+import { task } from "@tandem/tandem/futures";
+import { Thread } from "@tandem/tandem/threads";
 
 /** The seed that makes the server guess what the book's server guessed. */
 export const BOOK_SEED = 7015;
@@ -115,6 +118,16 @@ function closeQuietly(resource: { close(): void }): void {
   }
 }
 
+/** Where the server draws its guesses: a {@linkcode Random}, or one reached through a bridge. */
+interface RandomSource {
+  randint(lower: number, upper: number): number;
+}
+
+/** Where the server records what it heard: the {@linkcode Transcript}, or one through a bridge. */
+interface TranscriptSink {
+  server(game: number, line: string): void;
+}
+
 /** The game state shared by both versions: the part of the book's classes that does no I/O. */
 class Guesser {
   lower = 0;
@@ -122,9 +135,9 @@ class Guesser {
   secret: number | undefined = undefined;
   guesses: number[] = [];
   games = 0;
-  readonly random: Random;
+  readonly random: RandomSource;
 
-  constructor(random: Random) {
+  constructor(random: RandomSource) {
     this.random = random;
   }
 
@@ -145,7 +158,7 @@ class Guesser {
     }
   }
 
-  receiveReport(parts: string[], transcript: Transcript): void {
+  receiveReport(parts: string[], transcript: TranscriptSink): void {
     const decision = parts[1];
     const last = this.guesses[this.guesses.length - 1];
     if (decision === CORRECT) this.secret = last;
@@ -171,9 +184,92 @@ class Judge {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Threaded style: the shape of the book's first version.
+// Threaded style: the shape of the book's first version. The main thread accepts; each
+// connection gets a Thread whose worker runs the book's blocking server loop. A TcpConn cannot
+// cross into a worker, so the worker reaches its socket through a MainThreadBridge bound to that
+// connection: `bridge.call("receive", [])` and `bridge.call("send", [line])` block the worker
+// like the book's `socket.recv` and `sendall`.
 
-/** The book's `ConnectionBase`: send a line, receive a line. */
+/**
+ * What the main thread serves to a connection's thread: its socket (`receive` answers `null`
+ * at end of stream), the server's random generator (shared by every connection, as the book's
+ * module-level `random` is) and the transcript.
+ */
+interface ServerIO {
+  receive(): Promise<string | null>;
+  send(line: string): Promise<void>;
+  randint(lower: number, upper: number): number;
+  record(game: number, line: string): void;
+}
+
+/** The book's `ConnectionBase` on the server side: blocking send and receive of a line. */
+class BlockingConnectionBase {
+  readonly bridge: MainThreadBridge<ServerIO>;
+
+  constructor(bridge: MainThreadBridge<ServerIO>) {
+    this.bridge = bridge;
+  }
+
+  send(command: string): void {
+    this.bridge.call("send", [command]);
+  }
+
+  receive(): string {
+    const line = this.bridge.call("receive", []);
+    if (line === null) throw new EOFError("Connection closed");
+    return line;
+  }
+}
+
+/** The book's `Session`: the server side of one connection, run in its thread. */
+class Session extends BlockingConnectionBase {
+  readonly #guesser: Guesser;
+  readonly #transcript: TranscriptSink;
+
+  constructor(bridge: MainThreadBridge<ServerIO>) {
+    super(bridge);
+    this.#guesser = new Guesser({
+      randint: (lower, upper) => bridge.call("randint", [lower, upper]),
+    });
+    this.#transcript = { server: (game, line) => bridge.call("record", [game, line]) };
+  }
+
+  loop(): void {
+    while (true) {
+      const command = this.receive();
+      const parts = command.split(" ");
+      if (parts[0] === "PARAMS") this.#guesser.setParams(parts);
+      else if (parts[0] === "NUMBER") this.sendNumber();
+      else if (parts[0] === "REPORT") this.#guesser.receiveReport(parts, this.#transcript);
+      else throw new UnknownCommandError(command);
+    }
+  }
+
+  sendNumber(): void {
+    const guess = this.#guesser.nextGuess();
+    this.#guesser.guesses.push(guess);
+    this.send(String(guess));
+  }
+}
+
+/**
+ * The book's `handle_connection`, the target of each connection's thread: runs the session
+ * until the client hangs up.
+ *
+ * @param bridge The connection's bridge to the main thread.
+ */
+export const handleConnection = task(
+  import.meta.url,
+  function handleConnection(bridge: MainThreadBridge<ServerIO>): void {
+    try {
+      new Session(bridge).loop();
+    } catch (error) {
+      if (!(error instanceof EOFError)) throw error;
+    }
+  },
+);
+
+/** The book's `ConnectionBase` on the client side (the main thread): send a line, receive a line. */
 class ConnectionBase {
   readonly connection: Deno.TcpConn;
   readonly #lines: AsyncGenerator<string>;
@@ -192,35 +288,6 @@ class ConnectionBase {
     const next = await this.#lines.next();
     if (next.done) throw new EOFError("Connection closed");
     return next.value;
-  }
-}
-
-/** The book's `Session`: the server side of one connection. */
-class Session extends ConnectionBase {
-  readonly #guesser: Guesser;
-  readonly #transcript: Transcript;
-
-  constructor(connection: Deno.TcpConn, random: Random, transcript: Transcript) {
-    super(connection);
-    this.#guesser = new Guesser(random);
-    this.#transcript = transcript;
-  }
-
-  async loop(): Promise<void> {
-    while (true) {
-      const command = await this.receive();
-      const parts = command.split(" ");
-      if (parts[0] === "PARAMS") this.#guesser.setParams(parts);
-      else if (parts[0] === "NUMBER") await this.sendNumber();
-      else if (parts[0] === "REPORT") this.#guesser.receiveReport(parts, this.#transcript);
-      else throw new UnknownCommandError(command);
-    }
-  }
-
-  async sendNumber(): Promise<void> {
-    const guess = this.#guesser.nextGuess();
-    this.#guesser.guesses.push(guess);
-    await this.send(String(guess));
   }
 }
 
@@ -263,42 +330,64 @@ class Client extends ConnectionBase {
   }
 }
 
-async function handleConnection(
+/**
+ * Serves one connection from a Thread (the book's `Thread(target=handle_connection, ...)`), then
+ * joins it and closes the connection and its bridge.
+ */
+async function serveInThread(
   connection: Deno.TcpConn,
   random: Random,
   transcript: Transcript,
 ): Promise<void> {
+  connection.setNoDelay(true);
+  const lines = readLines(connection);
+  await using bridge = new MainThreadBridge<ServerIO>({
+    receive: async () => {
+      const next = await lines.next();
+      return next.done ? null : next.value;
+    },
+    send: (line) => writeAll(connection, encoder.encode(`${line}\n`)),
+    randint: (lower, upper) => random.randint(lower, upper),
+    record: (game, line) => transcript.server(game, line),
+  });
   try {
-    await new Session(connection, random, transcript).loop();
-  } catch (error) {
-    if (!(error instanceof EOFError)) throw error;
+    const thread = new Thread(handleConnection, bridge);
+    thread.start();
+    await thread.join();
   } finally {
-    closeQuietly(connection);
+    closeQuietly(connection); // before the bridge closes: ends a `receive` still running
   }
 }
 
-/** Accepts connections until the listener closes. */
+/**
+ * Accepts connections until the listener closes, starting a Thread for each; then joins them
+ * all (what the book leaves to its daemon threads) and rethrows the first failure.
+ */
 async function runServer(
   listener: Deno.TcpListener,
   random: Random,
   transcript: Transcript,
 ): Promise<void> {
+  const connections: Promise<void>[] = [];
+  let failure: { reason: unknown } | undefined;
   while (true) {
     let connection: Deno.TcpConn;
     try {
       connection = await listener.accept();
     } catch (error) {
-      if (error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted) {
-        return; // the listener was closed
+      if (!(error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted)) {
+        failure = { reason: error };
       }
-      throw error;
+      break; // the listener was closed
     }
-    // PHASE 2 (threads module): the book starts a Thread per connection here
-    // (`Thread(target=handle_connection, args=(connection,), daemon=True).start()`). Until tandem's
-    // threads module lands, each connection is handled to the end before the next is accepted:
-    // the same code, one client at a time.
-    await handleConnection(connection, random, transcript);
+    const served = serveInThread(connection, random, transcript);
+    served.catch(() => {}); // reported below, once every thread is joined
+    connections.push(served);
   }
+  for (const outcome of await Promise.allSettled(connections)) {
+    if (outcome.status === "rejected") failure ??= { reason: outcome.reason };
+  }
+  if (failure !== undefined) throw failure.reason;
 }
 
 async function runClient(port: number, transcript: Transcript): Promise<[number, string][]> {
@@ -526,7 +615,7 @@ export async function playAsync(seed: number = BOOK_SEED): Promise<string[]> {
 /** Runs both versions and shows that they print the same transcript. */
 export async function main(): Promise<void> {
   const threaded = await playThreadedStyle();
-  console.log("Threaded style (one connection at a time until the threads module lands):");
+  console.log("Threaded style (a Thread per connection):");
   for (const line of threaded) console.log(line);
   const ported = await playAsync();
   console.log("\nAsync style (a TaskGroup child per connection):");
