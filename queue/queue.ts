@@ -4,9 +4,10 @@
  * @module
  */
 
-import { TimeoutError } from "@tandem/tandem/futures";
+import type { TimeoutError } from "@tandem/tandem/futures";
 import { QueueEmpty, QueueFull, QueueShutDown } from "./errors.ts";
 import { Deque, type Store } from "./_store.ts";
+import { DoneMarkingIterator, timedOut } from "./_common.ts";
 import { invalidTimeout, type Putter, release, type Waiter, WaiterList } from "./_waiters.ts";
 
 /** Options for creating a {@linkcode Queue}. */
@@ -293,7 +294,7 @@ export class Queue<T> implements AsyncIterable<T> {
       this.#unfinished++;
       return RESOLVED;
     }
-    if (timeout === 0) return Promise.reject(this.#timedOut("put on", 0));
+    if (timeout === 0) return Promise.reject(timedOut(this.#kind, "put on", 0));
     return new Promise<void>((resolve, reject) => {
       const putter: Putter<T> = {
         settled: false,
@@ -382,7 +383,7 @@ export class Queue<T> implements AsyncIterable<T> {
       }
     }
     if (this.#state !== OPEN) return Promise.reject(this.#refuseGet());
-    if (timeout === 0) return Promise.reject(this.#timedOut("get from", 0));
+    if (timeout === 0) return Promise.reject(timedOut(this.#kind, "get from", 0));
     return new Promise<T>((resolve, reject) => {
       const getter: Waiter<T> = {
         settled: false,
@@ -493,7 +494,7 @@ export class Queue<T> implements AsyncIterable<T> {
       if (signal?.aborted) return Promise.reject(signal.reason);
     }
     if (this.#unfinished === 0) return RESOLVED;
-    if (timeout === 0) return Promise.reject(this.#timedOut("join", 0));
+    if (timeout === 0) return Promise.reject(timedOut(this.#kind, "join", 0));
     return new Promise<void>((resolve, reject) => {
       const joiner: Waiter<void> = {
         settled: false,
@@ -614,7 +615,8 @@ export class Queue<T> implements AsyncIterable<T> {
    * ```
    */
   values(options: QueueIterateOptions = {}): AsyncIterableIterator<T> & AsyncDisposable {
-    return new QueueIterator(this, options.signal);
+    const waitOptions = options.signal === undefined ? undefined : { signal: options.signal };
+    return new DoneMarkingIterator(() => this.get(waitOptions), () => this.taskDone());
   }
 
   /**
@@ -623,7 +625,7 @@ export class Queue<T> implements AsyncIterable<T> {
    * @returns An async iterator over the items.
    */
   [Symbol.asyncIterator](): AsyncIterableIterator<T> & AsyncDisposable {
-    return new QueueIterator(this, undefined);
+    return new DoneMarkingIterator(() => this.get(), () => this.taskDone());
   }
 
   /** The string tag, so the queue prints as `[object Queue]` (or its subclass's name). */
@@ -677,7 +679,7 @@ export class Queue<T> implements AsyncIterable<T> {
       waiter.reject(error);
     };
     if (timeout !== undefined && timeout <= MAX_TIMER) {
-      waiter.timer = setTimeout(() => leave(this.#timedOut(verb, timeout)), timeout);
+      waiter.timer = setTimeout(() => leave(timedOut(this.#kind, verb, timeout)), timeout);
     }
     if (signal !== undefined) {
       waiter.onAbort = () => leave(signal.reason);
@@ -712,75 +714,6 @@ export class Queue<T> implements AsyncIterable<T> {
   #refuseGet(): QueueShutDown {
     const how = this.#state === CLOSED ? "closed" : "shut down";
     return new QueueShutDown(`Cannot get from the ${this.#kind}: it was ${how} and is empty`);
-  }
-
-  #timedOut(verb: string, timeout: number): TimeoutError {
-    const what = verb === "join"
-      ? "for the unfinished items"
-      : verb === "put on"
-      ? "for space"
-      : "for an item";
-    return new TimeoutError(
-      `Cannot ${verb} the ${this.#kind}: timed out after ${timeout} ms waiting ${what}`,
-    );
-  }
-}
-
-/** Marks the previous item done on each `next()`, and on `return()` (break, throw, dispose). */
-class QueueIterator<T> implements AsyncIterableIterator<T>, AsyncDisposable {
-  readonly #queue: Queue<T>;
-  readonly #options: QueueWaitOptions | undefined;
-  #owed = 0;
-  #finished = false;
-
-  constructor(queue: Queue<T>, signal: AbortSignal | undefined) {
-    this.#queue = queue;
-    this.#options = signal === undefined ? undefined : { signal };
-  }
-
-  next(): Promise<IteratorResult<T, undefined>> {
-    try {
-      this.#settle();
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    if (this.#finished) return Promise.resolve({ done: true, value: undefined });
-    return this.#queue.get(this.#options).then(
-      (value) => {
-        this.#owed++;
-        return { done: false, value };
-      },
-      (error) => {
-        if (!(error instanceof QueueShutDown)) throw error;
-        this.#finished = true;
-        return { done: true, value: undefined };
-      },
-    );
-  }
-
-  return(): Promise<IteratorResult<T, undefined>> {
-    this.#finished = true;
-    try {
-      this.#settle();
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return Promise.resolve({ done: true, value: undefined });
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.return();
-  }
-
-  #settle(): void {
-    while (this.#owed > 0) {
-      this.#owed--;
-      this.#queue.taskDone();
-    }
   }
 }
 

@@ -10,7 +10,7 @@ import {
   fromHandle,
   type Shareable,
   type SharedHandle,
-  TimeoutError,
+  type TimeoutError,
   toHandle,
 } from "@tandem/tandem/futures";
 import {
@@ -27,6 +27,7 @@ import {
 import { QueueEmpty, QueueFull, QueueShutDown } from "./errors.ts";
 import type { QueueShutdownOptions, QueueWaitOptions } from "./queue.ts";
 import { bump, lock, unlock } from "./_shared_sync.ts";
+import { DoneMarkingIterator, timedOut } from "./_common.ts";
 
 /** Options for creating a {@linkcode SharedQueue}. */
 export interface SharedQueueOptions {
@@ -623,7 +624,7 @@ export class SharedQueue<T> implements Shareable, Iterable<T>, AsyncIterable<T> 
    * @returns An async iterator over the items; disposing it marks the current item done.
    */
   [Symbol.asyncIterator](): AsyncIterableIterator<T> & AsyncDisposable {
-    return new AsyncQueueIterator(this);
+    return new DoneMarkingIterator(() => this.getAsync(), () => this.taskDone());
   }
 
   /** The string tag: `[object SharedQueue]`. */
@@ -819,7 +820,9 @@ export class SharedQueue<T> implements Shareable, Iterable<T>, AsyncIterable<T> 
     for (;;) {
       const result = this.#try(attempt, seq);
       if (typeof result === "object") return result.value;
-      if (!waitWord(this.#header, seq, result, deadline)) throw timedOut(verb, timeout);
+      if (!waitWord(this.#header, seq, result, deadline)) {
+        throw timedOut("SharedQueue", verb, timeout);
+      }
     }
   }
 
@@ -837,7 +840,7 @@ export class SharedQueue<T> implements Shareable, Iterable<T>, AsyncIterable<T> 
     try {
       for (let seen = first;;) {
         if (!(await waitWordAsync(this.#header, seq, seen, deadline, signal))) {
-          throw timedOut(verb, timeout);
+          throw timedOut("SharedQueue", verb, timeout);
         }
         const result = this.#try(attempt, seq);
         if (typeof result === "object") return result.value;
@@ -894,72 +897,12 @@ class BlockingIterator<T> implements IterableIterator<T>, Disposable {
   }
 }
 
-/** The async twin of {@linkcode BlockingIterator}. */
-class AsyncQueueIterator<T> implements AsyncIterableIterator<T>, AsyncDisposable {
-  readonly #queue: SharedQueue<T>;
-  #owed = false;
-  #finished = false;
-
-  constructor(queue: SharedQueue<T>) {
-    this.#queue = queue;
-  }
-
-  async next(): Promise<IteratorResult<T, undefined>> {
-    this.#settle();
-    if (this.#finished) return { done: true, value: undefined };
-    try {
-      const value = await this.#queue.getAsync();
-      this.#owed = true;
-      return { done: false, value };
-    } catch (error) {
-      if (!(error instanceof QueueShutDown)) throw error;
-      this.#finished = true;
-      return { done: true, value: undefined };
-    }
-  }
-
-  return(): Promise<IteratorResult<T, undefined>> {
-    this.#finished = true;
-    try {
-      this.#settle();
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return Promise.resolve({ done: true, value: undefined });
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.return();
-  }
-
-  #settle(): void {
-    if (!this.#owed) return;
-    this.#owed = false;
-    this.#queue.taskDone();
-  }
-}
-
 function checkTimeout(verb: string, timeout: unknown): void {
   if (timeout === undefined) return;
   if (typeof timeout === "number" && timeout >= 0) return;
   throw new RangeError(
     `Cannot ${verb} a SharedQueue: 'timeout' must be a non-negative number of milliseconds, ` +
       `received ${String(timeout)}`,
-  );
-}
-
-function timedOut(verb: string, timeout: number | undefined): TimeoutError {
-  const what = verb === "join"
-    ? "for the unfinished items"
-    : verb === "put on"
-    ? "for space"
-    : "for an item";
-  return new TimeoutError(
-    `Cannot ${verb} the SharedQueue: timed out after ${timeout} ms waiting ${what}`,
   );
 }
 
