@@ -9,20 +9,8 @@ import {
   WorkerPoolExecutor,
 } from "@tandem/tandem/parallel";
 import { gcd } from "../examples/tasks.ts";
+import { FAIR_LOAD, NUMBERS } from "../demo/item64_gcd.ts";
 
-const NUMBERS: [number, number][] = [
-  [1963309, 2265973],
-  [2030677, 3814172],
-  [1551645, 2229620],
-  [2039045, 2020802],
-  [1823712, 1924928],
-  [2293129, 1020491],
-  [1281238, 2273782],
-  [3823812, 4237281],
-  [3812741, 4729139],
-  [1292391, 2123811],
-];
-const FAIR_LOAD: [number, number][] = Array.from({ length: 20 }, () => NUMBERS).flat();
 const GROUP = "gcd: 200 tasks, 2 workers, warm pools";
 
 const pools = new Map<string, Promise<Executor>>();

@@ -20,7 +20,7 @@ import {
 import { gcd } from "../examples/tasks.ts";
 
 /** The book's numbers (item 64). */
-const NUMBERS: [number, number][] = [
+export const NUMBERS: [number, number][] = [
   [1963309, 2265973],
   [2030677, 3814172],
   [1551645, 2229620],
@@ -34,7 +34,7 @@ const NUMBERS: [number, number][] = [
 ];
 
 /** The fair load: the ten pairs repeated 20 times. */
-const FAIR_LOAD: [number, number][] = Array.from({ length: 20 }, () => NUMBERS).flat();
+export const FAIR_LOAD: [number, number][] = Array.from({ length: 20 }, () => NUMBERS).flat();
 
 type Style = "serial" | "AsyncPoolExecutor" | "WorkerPoolExecutor" | "ProcessPoolExecutor";
 
