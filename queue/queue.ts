@@ -4,7 +4,6 @@
  * @module
  */
 
-import type { TimeoutError } from "@tandem/tandem/futures";
 import { QueueEmpty, QueueFull, QueueShutDown } from "./errors.ts";
 import { Deque, type Store } from "./_store.ts";
 import { DoneMarkingIterator, timedOut } from "./_common.ts";

@@ -6,13 +6,7 @@
  */
 
 import { deserialize, serialize } from "node:v8";
-import {
-  fromHandle,
-  type Shareable,
-  type SharedHandle,
-  type TimeoutError,
-  toHandle,
-} from "@tandem/tandem/futures";
+import { fromHandle, type Shareable, type SharedHandle, toHandle } from "@tandem/tandem/futures";
 import {
   assertCanBlock,
   type BlockingWaitOptions,
