@@ -1,5 +1,8 @@
 // Private: the messages between a TaskWorker (parent) and the worker host (child isolate).
 //
+// The host starts with its HostInit as `workerData` and answers READY once it is set up: until
+// then the parent counts the worker as starting, and an error or exit means "could not start".
+//
 // Calls are numbered per worker, 1, 2, 3, ... in the order the parent makes them, and the host
 // runs them one at a time in that order. Hot messages are arrays (cheaper to structured-clone
 // than objects); task references are sent once per worker and then named by a small index.
@@ -53,12 +56,13 @@ export const RES_OFFSET = CELLS_BYTES + MAILBOX_BYTES;
 /** Size of the control buffer. */
 export const CONTROL_BYTES = CELLS_BYTES + 2 * MAILBOX_BYTES;
 
-/** Parent -> host: sent once, first. */
-export interface InitMessage {
-  t: "init";
+/** Parent -> host, as the Worker's `workerData`: what the host needs before its first call. */
+export interface HostInit {
   registry: SharedArrayBuffer;
   isolate: number;
   control: SharedArrayBuffer;
+  /** Send `console` output that would go to stdout to stderr (stdout carries a protocol). */
+  logToStderr: boolean;
 }
 
 /** Parent -> host kind tag: a run of calls with consecutive ids. */
@@ -80,7 +84,13 @@ export type CallsMessage = [
   shared: 0 | number[],
 ];
 
-export type HostRequest = InitMessage | CallsMessage;
+/**
+ * Parent -> host kind tag: `[POKE]`, "look at the request mailbox". Sent only when a fast call
+ * has waited a while untaken, in case the host's `Atomics.waitAsync` wake-up was not delivered.
+ */
+export const POKE = 2;
+
+export type HostRequest = CallsMessage | [typeof POKE];
 
 /** Host -> parent kind tag: outcomes of consecutive calls. */
 export const DONE = 1;
@@ -122,4 +132,7 @@ export type GoneMessage = [
   detail: ThrownRecord | number | null,
 ];
 
-export type HostReply = DoneMessage | GoneMessage;
+/** Host -> parent kind tag: `[READY]`, the start handshake: the host has loaded and set up. */
+export const READY = 3;
+
+export type HostReply = DoneMessage | GoneMessage | [typeof READY];

@@ -1,15 +1,21 @@
-// The worker host: the module every tandem Worker starts from (threads, pools and bridges).
-// It resolves task references, rebuilds shared objects, runs calls one at a time in the order
-// they were made, and reports their outcomes in batches. See _protocol.ts for the messages and
-// task_worker.ts for the parent's side.
+// The worker host: the module every tandem worker starts from (threads, pools, bridges, and the
+// worker inside each process-pool child). It resolves task references, rebuilds shared objects,
+// runs calls one at a time in the order they were made, and reports their outcomes in batches.
+// See _protocol.ts for the messages and task_worker.ts for the parent's side.
+//
+// It runs in a `node:worker_threads` Worker, which Deno, Bun and Node all provide, and reads no
+// runtime-specific global at load, so that it starts (and says READY) on each of them.
 //
 // Outcomes of quick calls are gathered and sent together (when the queue runs dry, before any
 // wait, every FLUSH_COUNT calls and every FLUSH_MS), so many small tasks cost few messages.
-// The host also reports its own end: an uncaught error or unhandled rejection (which would
-// otherwise end the worker with nothing but an error event), `self.close()` and `Deno.exit()`
-// all flush the finished outcomes and then say which call was running.
-/// <reference lib="deno.worker" />
+// The host also reports its own end: an uncaught error or unhandled rejection, `self.close()`,
+// `Deno.exit()` and `process.exit()` all flush the finished outcomes and then say which call was
+// running.
+import { parentPort, workerData } from "node:worker_threads";
+import process from "node:process";
 import { decode, encode, errorToRecord, readSimple, writeSimple } from "./_codec.ts";
+import { importingTaskModule } from "./bootstrap.ts";
+import { BrokenExecutorError } from "./errors.ts";
 import { adoptIsolateRegistry } from "./isolates.ts";
 import { describeTask, resolveTask, type Task, type TaskReference } from "./task.ts";
 import {
@@ -23,9 +29,11 @@ import {
   GONE,
   type GoneMessage,
   type GoneReason,
+  type HostInit,
   type HostRequest,
   IDLE_BLOCK_MS,
   MAILBOX_BYTES,
+  READY,
   REQ_ID,
   REQ_OFFSET,
   REQ_REF,
@@ -42,9 +50,14 @@ import {
 const FLUSH_COUNT = 128;
 const FLUSH_MS = 1;
 
-const post = self.postMessage.bind(self);
-const closeWorker = self.close.bind(self);
-const exitWorker = Deno.exit;
+const port = parentPort!;
+const init = workerData as HostInit;
+const post = (message: unknown): void => port.postMessage(message);
+type Exit = (code?: number) => never;
+const denoGlobal = (globalThis as { Deno?: { exit: Exit; exitCode: number } }).Deno;
+const exitProcessApi: Exit = process.exit.bind(process);
+// Ends this thread (in a worker, neither call ends the process).
+const exitThread: Exit = denoGlobal ? denoGlobal.exit.bind(denoGlobal) : exitProcessApi;
 
 let cells: Int32Array<ArrayBufferLike> = new Int32Array(16);
 let mailbox: DataView<ArrayBufferLike> | undefined;
@@ -138,10 +151,23 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
     typeof (value as PromiseLike<unknown>).then === "function";
 }
 
+// A task that cannot be loaded here fails with a BrokenExecutorError carrying the platform's
+// own message (a missing file or permission, a syntax error, a module that starts workers).
 async function resolveRef(index: number): Promise<Task<unknown[], unknown>> {
   const ref = refs.get(index);
   if (ref === undefined) throw new Error(`tandem worker host: unknown task reference ${index}`);
-  const task = await resolveTask(ref);
+  let task: Task<unknown[], unknown>;
+  try {
+    task = await importingTaskModule(ref.module, ref.name, () => resolveTask(ref));
+  } catch (error) {
+    const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
+    const platform = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+    const what = error instanceof Error && error !== cause ? `${error.message}: ` : "";
+    throw new BrokenExecutorError(
+      `Task ${describeTask(ref)} could not be loaded in worker ${init.isolate}: ${what}${platform}`,
+      { cause },
+    );
+  }
   tasks.set(index, task);
   return task;
 }
@@ -284,44 +310,47 @@ function goAway(reason: GoneReason, detail: GoneMessage[3]): void {
   post([GONE, reason, currentId, detail] satisfies GoneMessage);
 }
 
-self.close = () => {
-  goAway("close", null);
-  closeWorker();
-};
+function crash(error: unknown): never {
+  goAway("crash", errorToRecord(error));
+  return exitThread(1);
+}
 
-Object.defineProperty(Deno, "exit", {
-  value: function exit(code?: number): never {
-    goAway("exit", code ?? Deno.exitCode);
-    return exitWorker(code);
-  },
-  writable: true,
-  configurable: true,
-});
+// Every way a task can end this thread is reported first.
+const host = globalThis as { close?: () => void };
+if (typeof host.close === "function") {
+  host.close = () => {
+    goAway("close", null);
+    exitThread(0);
+  };
+}
+function interceptExit(owner: object, original: Exit, read: () => number | undefined): void {
+  Object.defineProperty(owner, "exit", {
+    value: function exit(code?: number): never {
+      goAway("exit", code ?? read() ?? 0);
+      return original(code);
+    },
+    writable: true,
+    configurable: true,
+  });
+}
+if (denoGlobal) interceptExit(denoGlobal, exitThread, () => denoGlobal.exitCode);
+interceptExit(process, exitProcessApi, () => Number(process.exitCode ?? 0));
+process.on("uncaughtException", crash);
+process.on("unhandledRejection", crash);
 
-self.addEventListener("error", (event: ErrorEvent) => {
-  event.preventDefault();
-  goAway("crash", errorToRecord(event.error ?? new Error(event.message)));
-  closeWorker();
-});
+if (init.logToStderr) {
+  for (const method of ["log", "info", "debug", "dir", "dirxml", "table"] as const) {
+    (console as unknown as Record<string, unknown>)[method] = console.error.bind(console);
+  }
+}
 
-self.addEventListener("unhandledrejection", (event: PromiseRejectionEvent) => {
-  event.preventDefault();
-  goAway("crash", errorToRecord(event.reason));
-  closeWorker();
-});
-
-self.onmessage = (event: MessageEvent<HostRequest>) => {
+port.on("message", (message: HostRequest) => {
   if (gone) return;
-  const message = event.data;
-  if (!Array.isArray(message)) {
-    adoptIsolateRegistry(message.registry, message.isolate);
-    cells = new Int32Array(message.control);
-    mailbox = new DataView(message.control);
+  if (message[0] !== CALLS) {
+    // A POKE: a fast call may wait in the mailbox while this loop slept through its wake-up.
     if (!running && pollMailbox()) void drain();
-    else arm();
     return;
   }
-  if (message[0] !== CALLS) return;
   consumed++;
   // A fast call sent before this message runs first.
   pollMailbox();
@@ -341,4 +370,11 @@ self.onmessage = (event: MessageEvent<HostRequest>) => {
   if (running) return;
   if (segments[head] !== undefined) void drain();
   else arm();
-};
+});
+
+adoptIsolateRegistry(init.registry, init.isolate);
+cells = new Int32Array(init.control);
+mailbox = new DataView(init.control);
+post([READY]);
+if (!running && pollMailbox()) void drain();
+else arm();

@@ -1,7 +1,7 @@
 /**
  * The hub of tandem: task references, {@linkcode Future}, the {@linkcode Executor} interface,
  * {@linkcode asCompleted} and {@linkcode wait}, the error classes, the worker host that runs
- * tasks in Web Workers ({@linkcode TaskWorker}), and the protocol by which shared-memory objects
+ * tasks in workers ({@linkcode TaskWorker}), and the protocol by which shared-memory objects
  * cross into workers. Python: `concurrent.futures`.
  *
  * Every topic module (`subprocess`, `threads`, `queue`, `coroutines`, `parallel`) builds on
@@ -37,4 +37,6 @@ export * from "./wait.ts";
 export * from "./shareable.ts";
 export { currentIsolateId, isIsolateAlive } from "./isolates.ts";
 export { type TaskOutcome, TaskWorker, type TaskWorkerOptions } from "./task_worker.ts";
+export { checkNotBootstrapping } from "./bootstrap.ts";
+export { type ArgumentDestination, checkTaskArguments } from "./arguments.ts";
 export { type ErrorRecord, errorToRecord, recordToError } from "./error_record.ts";

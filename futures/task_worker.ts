@@ -5,6 +5,7 @@
  * @module
  */
 
+import { Worker as NodeWorker } from "node:worker_threads";
 import { decode, encodeArgs, readSimple, recordToError, writeSimple } from "./_codec.ts";
 import {
   BLOCKED,
@@ -17,9 +18,11 @@ import {
   ERROR,
   GONE,
   type GoneMessage,
+  type HostInit,
   type HostReply,
-  type InitMessage,
   MAILBOX_BYTES,
+  POKE,
+  READY,
   REQ_ID,
   REQ_OFFSET,
   REQ_REF,
@@ -45,13 +48,38 @@ export interface TaskWorkerOptions {
    */
   name?: string;
   /**
-   * Called once if the worker breaks (crashes, closes itself, exits or is terminated), with the
-   * error that the call it was running failed with. It runs after every call in flight has
-   * settled.
+   * Called once if the worker breaks (crashes, closes itself, exits, is terminated, or could not
+   * start), with the error that the call it was running failed with and whether the worker had
+   * started (said it was ready). It runs after every call in flight has settled.
    *
    * @default {undefined}
    */
-  onBroken?: (error: BrokenExecutorError) => void;
+  onBroken?: (error: BrokenExecutorError, started: boolean) => void;
+  /**
+   * Called once when the worker has started: its host has loaded and is ready for calls.
+   *
+   * @default {undefined}
+   */
+  onReady?: () => void;
+  /**
+   * Send the worker's `console.log` (and `info`, `debug`, `dir`, `table`) to stderr, for a host
+   * whose stdout carries a protocol (the process pool's children).
+   *
+   * @default {false}
+   */
+  logToStderr?: boolean;
+}
+
+/** How long a worker may take to start before it counts as failed to start. */
+const START_TIMEOUT_MS = 30_000;
+
+/** The live workers of this isolate, by `Symbol.for("tandem.liveWorkers")`, for leak checks. */
+const live: Set<TaskWorker> = ((globalThis as Record<symbol, Set<TaskWorker>>)[
+  Symbol.for("tandem.liveWorkers")
+] ??= new Set<TaskWorker>());
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 /** How one call of a batch ended: Python's idea of a settled future, as a plain value. */
@@ -155,7 +183,7 @@ export class TaskWorker implements Disposable {
   readonly id: number;
   /** The worker's name, as given in the options. */
   readonly name: string;
-  #worker: Worker;
+  #worker: NodeWorker | undefined;
   #control = new SharedArrayBuffer(CONTROL_BYTES);
   #cells = new Int32Array(this.#control);
   #mailbox = new DataView(this.#control);
@@ -169,37 +197,68 @@ export class TaskWorker implements Disposable {
   #refs: TaskReference[] = [];
   #out: Outgoing | undefined = undefined;
   #fastId = 0;
+  #fastChecks = 0;
   #checkFast = (): boolean => this.#fastAnswered();
   #broken: BrokenExecutorError | undefined = undefined;
-  #onBroken: ((error: BrokenExecutorError) => void) | undefined;
+  #brokenWhat = "";
+  #ready = false;
+  #referenced = false;
+  #startTimer: ReturnType<typeof setTimeout> | undefined;
+  #onBroken: ((error: BrokenExecutorError, started: boolean) => void) | undefined;
+  #onReady: (() => void) | undefined;
 
   /**
-   * Starts the worker. Its module loads in the background; calls made meanwhile wait for it.
+   * Starts the worker. Its module loads in the background; calls made meanwhile wait for it. A
+   * worker that cannot start (a missing permission, a runtime without `node:worker_threads` or
+   * `Atomics.waitAsync`) breaks at once: every call rejects with a
+   * {@linkcode BrokenExecutorError} carrying the platform's message.
    *
-   * @param options `name` and `onBroken`.
+   * @param options `name`, `onBroken`, `onReady` and `logToStderr`.
    */
   constructor(options: TaskWorkerOptions = {}) {
     this.id = allocateIsolate();
     this.#onBroken = options.onBroken;
+    this.#onReady = options.onReady;
     this.name = options.name ?? `tandem-worker-${this.id}`;
-    this.#worker = new Worker(new URL("./_worker_host.ts", import.meta.url), {
-      type: "module",
-      name: this.name,
+    live.add(this);
+    let worker: NodeWorker;
+    try {
+      if (typeof Atomics.waitAsync !== "function") {
+        throw new Error(`this runtime (${runtimeName()}) has no Atomics.waitAsync`);
+      }
+      worker = new NodeWorker(new URL("./_worker_host.ts", import.meta.url), {
+        name: this.name,
+        workerData: {
+          registry: isolateRegistry(),
+          isolate: this.id,
+          control: this.#control,
+          logToStderr: options.logToStderr ?? false,
+        } satisfies HostInit,
+      });
+    } catch (cause) {
+      // Said after the constructor returns, so that the owner has its handle first.
+      queueMicrotask(() => this.#break(`could not start: ${messageOf(cause)}`, cause));
+      return;
+    }
+    this.#worker = worker;
+    worker.unref();
+    worker.on("message", (message: HostReply) => this.#receive(message));
+    worker.on("error", (error: unknown) => {
+      this.#break(
+        this.#ready ? `crashed: ${messageOf(error)}` : `could not start: ${messageOf(error)}`,
+        error,
+      );
     });
-    this.#worker.onmessage = (event: MessageEvent<HostReply>) => this.#receive(event.data);
-    this.#worker.onerror = (event: ErrorEvent) => {
-      event.preventDefault();
-      this.#break(`crashed: ${event.message}`, event.error);
-    };
-    this.#worker.onmessageerror = () => this.#break("sent a message that could not be read");
-    this.#worker.postMessage(
-      {
-        t: "init",
-        registry: isolateRegistry(),
-        isolate: this.id,
-        control: this.#control,
-      } satisfies InitMessage,
-    );
+    worker.on("exit", (code: number) => {
+      this.#break(
+        this.#ready ? `exited with code ${code}` : `could not start: it exited with code ${code}`,
+      );
+    });
+    worker.on("messageerror", () => this.#break("sent a message that could not be read"));
+    this.#startTimer = setTimeout(() => {
+      this.#break(`could not start: it did not answer within ${START_TIMEOUT_MS} ms`);
+    }, START_TIMEOUT_MS);
+    unrefTimer(this.#startTimer);
   }
 
   /** How many task calls are in flight (sent and not yet settled; a batch counts each item). */
@@ -397,16 +456,14 @@ export class TaskWorker implements Disposable {
   #checkNotBroken(ref: TaskReference): void {
     if (this.#broken) {
       throw new BrokenExecutorError(
-        `Cannot run task ${describeTask(ref)}: worker ${this.id} ${
-          this.#broken.message.replace(/^Worker \d+ /, "")
-        }`,
+        `Cannot run task ${describeTask(ref)}: worker ${this.id} ${this.#brokenWhat}`,
         { cause: this.#broken },
       );
     }
   }
 
   #notStarted(ref: TaskReference): BrokenExecutorError {
-    const why = this.#broken?.message.replace(/^Worker \d+ /, "") ?? "broke";
+    const why = this.#brokenWhat || "broke";
     return new BrokenExecutorError(
       `Task ${describeTask(ref)} did not start: worker ${this.id} ${why}`,
       { cause: this.#broken },
@@ -449,7 +506,7 @@ export class TaskWorker implements Disposable {
     out.calls.push(call);
     this.#pending.push(call);
     this.#nextId++;
-    this.#busy++;
+    if (this.#busy++ === 0) this.#hold(true);
   }
 
   // The fast lane: the worker is idle, so put the call in its mailbox and ring.
@@ -459,13 +516,14 @@ export class TaskWorker implements Disposable {
     if (writeSimple(this.#mailbox, REQ_OFFSET, REQ_OFFSET + MAILBOX_BYTES, args) < 0) return false;
     const id = this.#nextId++;
     this.#pending.push(call);
-    this.#busy++;
+    if (this.#busy++ === 0) this.#hold(true);
     const answered = Atomics.load(cells, RES_ID);
     Atomics.store(cells, REQ_REF, index);
     Atomics.store(cells, REQ_ID, id);
     Atomics.add(cells, DOORBELL, 1);
     Atomics.notify(cells, DOORBELL);
     this.#fastId = id;
+    this.#fastChecks = 0;
     watchFast(this.#checkFast);
     const waiting = Atomics.waitAsync(cells, RES_ID, answered);
     if (waiting.async) waiting.value.then(this.#checkFast);
@@ -477,7 +535,16 @@ export class TaskWorker implements Disposable {
   #fastAnswered(): boolean {
     const id = this.#fastId;
     const cells = this.#cells;
-    if (id === 0 || Atomics.load(cells, RES_ID) !== id) return false;
+    if (id === 0) return false;
+    if (Atomics.load(cells, RES_ID) !== id) {
+      // Still in the mailbox after a few looks: the host may have slept through its wake-up
+      // (Atomics.waitAsync wake-ups are not always delivered to an idle event loop), so send a
+      // message, which always wakes it.
+      if (++this.#fastChecks === 3 && Atomics.load(cells, REQ_ID) === id && !this.#broken) {
+        this.#worker!.postMessage([POKE]);
+      }
+      return false;
+    }
     if (Atomics.load(cells, RES_KIND) !== RES_VALUE) return false; // the answer comes by message
     const value = readSimple(this.#mailbox, RES_OFFSET);
     const call = this.#take(id)!;
@@ -504,7 +571,7 @@ export class TaskWorker implements Disposable {
       out.shared.length === 0 ? 0 : out.shared,
     ];
     try {
-      this.#worker.postMessage(message);
+      this.#worker!.postMessage(message);
       this.#ring();
     } catch {
       this.#sendOneByOne(out);
@@ -514,13 +581,13 @@ export class TaskWorker implements Disposable {
   // Some argument could not be cloned: send the calls one at a time so only those fail.
   #sendOneByOne(out: Outgoing): void {
     if (out.defs.length > 0) {
-      this.#worker.postMessage([CALLS, out.firstId, out.defs, 0, [], 0] satisfies CallsMessage);
+      this.#worker!.postMessage([CALLS, out.firstId, out.defs, 0, [], 0] satisfies CallsMessage);
       this.#ring();
     }
     for (let i = 0; i < out.argsList.length; i++) {
       const id = out.firstId + i;
       try {
-        this.#worker.postMessage(
+        this.#worker!.postMessage(
           [
             CALLS,
             id,
@@ -553,7 +620,7 @@ export class TaskWorker implements Disposable {
     const call = this.#pending[offset];
     if (call === undefined) return undefined;
     this.#pending[offset] = undefined;
-    this.#busy--;
+    if (--this.#busy === 0) this.#hold(false);
     if (id === this.#fastId) {
       this.#fastId = 0;
       fastWaiting.delete(this.#checkFast);
@@ -576,6 +643,22 @@ export class TaskWorker implements Disposable {
   #receive(message: HostReply): void {
     if (message[0] === DONE) this.#done(message);
     else if (message[0] === GONE) this.#gone(message);
+    else if (message[0] === READY) this.#started();
+  }
+
+  #started(): void {
+    if (this.#ready || this.#broken) return;
+    this.#ready = true;
+    clearTimeout(this.#startTimer);
+    this.#onReady?.();
+  }
+
+  // A worker with calls in flight keeps the process alive; an idle one does not.
+  #hold(busy: boolean): void {
+    if (busy === this.#referenced || this.#worker === undefined) return;
+    this.#referenced = busy;
+    if (busy) this.#worker.ref();
+    else this.#worker.unref();
   }
 
   #done([, firstId, values, special]: DoneMessage): void {
@@ -610,7 +693,13 @@ export class TaskWorker implements Disposable {
   }
 
   #gone([, reason, , detail]: GoneMessage): void {
-    if (reason === "crash") {
+    if (!this.#ready) {
+      const cause = reason === "crash" ? recordToError(detail as ThrownRecord) : undefined;
+      this.#break(
+        `could not start: ${cause === undefined ? `it ended (${reason})` : messageOf(cause)}`,
+        cause,
+      );
+    } else if (reason === "crash") {
       const cause = recordToError(detail as ThrownRecord);
       const what = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
       this.#break(`crashed: ${what}`, cause);
@@ -628,8 +717,12 @@ export class TaskWorker implements Disposable {
       cause === undefined ? undefined : { cause },
     );
     this.#broken = error;
+    this.#brokenWhat = what;
     this.#out = undefined;
-    this.#worker.terminate();
+    live.delete(this);
+    clearTimeout(this.#startTimer);
+    this.#referenced = false;
+    void this.#worker?.terminate();
     markIsolateDead(this.id);
     const cells = this.#cells;
     Atomics.store(cells, STOP, 1);
@@ -638,7 +731,7 @@ export class TaskWorker implements Disposable {
     this.#fastId = 0;
     fastWaiting.delete(this.#checkFast);
     if (fastWaiting.size === 0) stopRescue();
-    const started = Atomics.load(cells, STARTED);
+    const startedId = Atomics.load(cells, STARTED);
     const pending = this.#pending;
     const head = this.#head;
     const headId = this.#headId;
@@ -646,12 +739,25 @@ export class TaskWorker implements Disposable {
     this.#head = 0;
     this.#headId = this.#nextId;
     this.#busy = 0;
+    const started = this.#ready;
     for (let offset = head; offset < pending.length; offset++) {
       const call = pending[offset];
       if (call === undefined) continue;
       const id = headId + (offset - head);
       const index = id - call.firstId;
-      if (id > started) {
+      if (!started) {
+        // A worker that never started fails the calls waiting for it: another one would
+        // most likely fail the same way.
+        call.settle(index, {
+          ok: false,
+          error: new BrokenExecutorError(
+            `Task ${describeTask(call.ref)} did not start: worker ${this.id} ${what}`,
+            { cause: cause ?? error },
+          ),
+        });
+        continue;
+      }
+      if (id > startedId) {
         call.settle(index, undefined);
         continue;
       }
@@ -663,6 +769,22 @@ export class TaskWorker implements Disposable {
         ),
       });
     }
-    this.#onBroken?.(error);
+    this.#onBroken?.(error, started);
   }
+}
+
+function runtimeName(): string {
+  const versions = (globalThis as { process?: { versions?: Record<string, string> } }).process
+    ?.versions;
+  if (versions?.bun) return `Bun ${versions.bun}`;
+  if (versions?.deno) return `Deno ${versions.deno}`;
+  if (versions?.node) return `Node ${versions.node}`;
+  return "an unknown runtime";
+}
+
+/** Lets the process exit while only this timer is pending. */
+function unrefTimer(timer: ReturnType<typeof setTimeout>): void {
+  const deno = (globalThis as { Deno?: { unrefTimer(id: number): void } }).Deno;
+  if (typeof timer === "number") deno?.unrefTimer(timer);
+  else (timer as { unref?: () => void }).unref?.();
 }

@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { isMainThread } from "node:worker_threads";
 import { isIsolateAlive } from "@tandem/tandem/futures";
 import { SELF } from "./_futex.ts";
 
@@ -49,7 +50,7 @@ export type SharedWords = Int32Array<SharedArrayBuffer>;
  * assert.equal(canBlock, false);
  * ```
  */
-export const canBlock: boolean = "WorkerGlobalScope" in globalThis;
+export const canBlock: boolean = "WorkerGlobalScope" in globalThis || !isMainThread;
 
 /** The longest single sleep: how late a sleeper may notice a dead owner or its own end. */
 const SLICE_MS = 50;
