@@ -59,8 +59,8 @@ const exitProcessApi: Exit = process.exit.bind(process);
 // Ends this thread (in a worker, neither call ends the process).
 const exitThread: Exit = denoGlobal ? denoGlobal.exit.bind(denoGlobal) : exitProcessApi;
 
-let cells: Int32Array<ArrayBufferLike> = new Int32Array(16);
-let mailbox: DataView<ArrayBufferLike> | undefined;
+const cells = new Int32Array(init.control);
+const mailbox = new DataView(init.control);
 // Doorbell rings accounted for: one per CALLS message received, one per fast call taken.
 let consumed = 0;
 let armed = false;
@@ -183,7 +183,7 @@ function settleValue(id: number, ref: number, value: unknown): void {
 
 // Takes the call waiting in the request mailbox, if any, and queues it.
 function pollMailbox(): boolean {
-  if (mailbox === undefined || gone) return false;
+  if (gone) return false;
   const id = Atomics.load(cells, REQ_ID);
   if (id === 0) return false;
   const ref = Atomics.load(cells, REQ_REF);
@@ -199,7 +199,7 @@ function pollMailbox(): boolean {
 function answerFast(id: number): void {
   fastId = 0;
   let kind = RES_MESSAGE;
-  if (outValues.length === 1 && outFirst === id && outSpecial.length === 0 && mailbox) {
+  if (outValues.length === 1 && outFirst === id && outSpecial.length === 0) {
     if (writeSimple(mailbox, RES_OFFSET, RES_OFFSET + MAILBOX_BYTES, outValues[0]) >= 0) {
       kind = RES_VALUE;
       outValues = [];
@@ -286,7 +286,7 @@ async function drain(): Promise<void> {
 
 // Back on the event loop: wake up for the next fast call.
 function arm(): void {
-  if (armed || gone || mailbox === undefined) return;
+  if (armed || gone) return;
   const waiting = Atomics.waitAsync(cells, DOORBELL, consumed);
   if (!waiting.async) {
     // Work arrived meanwhile: a fast call now, or a message the event loop will deliver.
@@ -373,8 +373,6 @@ port.on("message", (message: HostRequest) => {
 });
 
 adoptIsolateRegistry(init.registry, init.isolate);
-cells = new Int32Array(init.control);
-mailbox = new DataView(init.control);
 post([READY]);
 if (!running && pollMailbox()) void drain();
 else arm();
