@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Future, Task } from "@tandem/tandem/futures";
+import { checkNotBootstrapping, type Future, type Task } from "@tandem/tandem/futures";
 import { WorkerPoolExecutor } from "@tandem/tandem/parallel";
 
 /** How long an idle worker of the shared pool lives: short, so a finished program can exit. */
@@ -17,8 +17,8 @@ let pool: WorkerPoolExecutor | undefined;
  * its future, so blocking or CPU-heavy work leaves the event loop free. Python:
  * `asyncio.to_thread(func, *args)` and `loop.run_in_executor(None, func, *args)`.
  *
- * The shared pool starts on first use with one worker per core. Its workers retire after
- * 200 ms idle, so a program that stops calling `toThread` exits shortly after the last call;
+ * The shared pool starts on first use with one worker per core. Idle workers never keep the
+ * process alive, and they retire after 200 ms idle;
  * {@linkcode shutdownDefaultExecutor} ends them at once (Python's
  * `loop.shutdown_default_executor()`). Arguments and results are structured-cloned; shareable
  * objects (a `Lock`, a `SharedQueue`) arrive live.
@@ -41,6 +41,7 @@ let pool: WorkerPoolExecutor | undefined;
  * ```
  */
 export function toThread<A extends unknown[], R>(task: Task<A, R>, ...args: A): Future<R> {
+  checkNotBootstrapping("call toThread");
   pool ??= new WorkerPoolExecutor({ idleTimeout: IDLE_MS });
   return pool.submit(task, ...args);
 }

@@ -109,7 +109,10 @@ export function recordToError(record: ErrorRecord | { value: unknown }): unknown
   if ("value" in record && !("message" in record)) return record.value;
   const r = record as ErrorRecord;
   const ctor = KNOWN_ERRORS[r.name] ??
-    (Deno.errors as unknown as Record<string, ErrorConstructor | undefined>)[r.name] ?? Error;
+    (globalThis as unknown as { Deno?: { errors: Record<string, ErrorConstructor | undefined> } })
+      .Deno
+      ?.errors[r.name] ??
+    Error;
   const error = new ctor(r.message);
   if (error.name !== r.name) {
     Object.defineProperty(error, "name", {

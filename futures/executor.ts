@@ -49,6 +49,25 @@ export interface ShutdownOptions {
 }
 
 /**
+ * Limits on one task, given to `submitWith` and passed to {@linkcode BaseExecutor.start}: ways
+ * to stop one task, even while it runs, where the executor can.
+ */
+export interface TaskLimits {
+  /**
+   * Aborting it fails the task's future with `signal.reason`.
+   *
+   * @default {undefined}
+   */
+  readonly signal?: AbortSignal;
+  /**
+   * The most milliseconds the task may take once started.
+   *
+   * @default {undefined} (no limit)
+   */
+  readonly timeout?: number;
+}
+
+/**
  * Runs tasks and hands back {@linkcode Future}s: Python's `concurrent.futures.Executor`. The same
  * code runs on every executor (async pool, worker pool, process pool), so moving work between
  * them is a one-line change.
@@ -133,11 +152,13 @@ export abstract class BaseExecutor implements Executor {
    * @param future The future to settle.
    * @param task The task to run.
    * @param args Its arguments.
+   * @param limits The task's limits, when it was submitted with some.
    */
   protected abstract start<A extends unknown[], R>(
     future: Future<R>,
     task: Task<A, R>,
     args: A,
+    limits?: TaskLimits,
   ): void;
 
   /**
@@ -177,10 +198,31 @@ export abstract class BaseExecutor implements Executor {
    * @throws {TypeError} If `task` is not a task.
    */
   submit<A extends unknown[], R>(task: Task<A, R>, ...args: A): Future<R> {
+    return this.submitLimited(undefined, task, args);
+  }
+
+  /**
+   * Schedules `task(...args)` with per-task limits: the shared part of `submit` and of a
+   * subclass's `submitWith`, which validates the limits first.
+   *
+   * @typeParam A The task's parameter types.
+   * @typeParam R The task's result type.
+   * @param limits The task's limits, handed to {@linkcode BaseExecutor.start}.
+   * @param task A task made with `task(import.meta.url, fn)`.
+   * @param args Its arguments.
+   * @returns The task's future.
+   * @throws {Error} If the executor has been shut down.
+   * @throws {TypeError} If `task` is not a task.
+   */
+  protected submitLimited<A extends unknown[], R>(
+    limits: TaskLimits | undefined,
+    task: Task<A, R>,
+    args: A,
+  ): Future<R> {
     this.#checkOpen("submit", task);
     const future = new Future<R>();
     this.#track(future);
-    this.start(future, task, args);
+    this.start(future, task, args, limits);
     return future;
   }
 

@@ -24,6 +24,7 @@ export * from "./errors.ts";
 export { type DoneCallback, Future, type FutureState, type FutureWaitOptions } from "./future.ts";
 export {
   checkTask,
+  describeTask,
   isTask,
   resolveTask,
   type Task,
@@ -38,5 +39,6 @@ export * from "./shareable.ts";
 export { currentIsolateId, isIsolateAlive } from "./isolates.ts";
 export { type TaskOutcome, TaskWorker, type TaskWorkerOptions } from "./task_worker.ts";
 export { checkNotBootstrapping } from "./bootstrap.ts";
+export { unrefTimer } from "./timers.ts";
 export { type ArgumentDestination, checkTaskArguments } from "./arguments.ts";
 export { type ErrorRecord, errorToRecord, recordToError } from "./error_record.ts";

@@ -156,7 +156,20 @@ export function checkTask(what: string, value: unknown): asserts value is Task<u
   }
 }
 
-/** Describes a task reference for error messages: `'gcd' from file:///.../gcd.ts`. */
+/**
+ * Describes a task reference for error messages: `'gcd' from file:///.../gcd.ts`.
+ *
+ * @param ref The task, or any reference to one.
+ * @returns The description.
+ *
+ * @example
+ * ```ts
+ * import { describeTask } from "@tandem/tandem/futures";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(describeTask({ module: "file:///a.ts", name: "f" }), "'f' from file:///a.ts");
+ * ```
+ */
 export function describeTask(ref: TaskReference): string {
   return `'${ref.name}' from ${ref.module}`;
 }

@@ -38,6 +38,7 @@ import {
 import { BrokenExecutorError } from "./errors.ts";
 import { allocateIsolate, isolateRegistry, markIsolateDead } from "./isolates.ts";
 import { checkTask, describeTask, type Task, type TaskReference } from "./task.ts";
+import { unrefTimer } from "./timers.ts";
 
 /** Options for {@linkcode TaskWorker}. */
 export interface TaskWorkerOptions {
@@ -202,6 +203,7 @@ export class TaskWorker implements Disposable {
   #broken: BrokenExecutorError | undefined = undefined;
   #brokenWhat = "";
   #ready = false;
+  #exitCode: number | undefined = undefined;
   #referenced = false;
   #startTimer: ReturnType<typeof setTimeout> | undefined;
   #onBroken: ((error: BrokenExecutorError, started: boolean) => void) | undefined;
@@ -250,6 +252,7 @@ export class TaskWorker implements Disposable {
       );
     });
     worker.on("exit", (code: number) => {
+      this.#exitCode ??= code;
       this.#break(
         this.#ready ? `exited with code ${code}` : `could not start: it exited with code ${code}`,
       );
@@ -264,6 +267,15 @@ export class TaskWorker implements Disposable {
   /** How many task calls are in flight (sent and not yet settled; a batch counts each item). */
   get busy(): number {
     return this.#busy;
+  }
+
+  /**
+   * The code the worker ended with, once it has ended on its own: the argument of `Deno.exit()`
+   * or `process.exit()`, 0 after `self.close()`, 1 after an uncaught error; `undefined` while
+   * it runs or when it was terminated.
+   */
+  get exitCode(): number | undefined {
+    return this.#exitCode;
   }
 
   /** Whether the worker has broken or been terminated; if so, every call rejects. */
@@ -693,6 +705,7 @@ export class TaskWorker implements Disposable {
   }
 
   #gone([, reason, , detail]: GoneMessage): void {
+    this.#exitCode = reason === "exit" ? detail as number : reason === "crash" ? 1 : 0;
     if (!this.#ready) {
       const cause = reason === "crash" ? recordToError(detail as ThrownRecord) : undefined;
       this.#break(
@@ -780,11 +793,4 @@ function runtimeName(): string {
   if (versions?.deno) return `Deno ${versions.deno}`;
   if (versions?.node) return `Node ${versions.node}`;
   return "an unknown runtime";
-}
-
-/** Lets the process exit while only this timer is pending. */
-function unrefTimer(timer: ReturnType<typeof setTimeout>): void {
-  const deno = (globalThis as { Deno?: { unrefTimer(id: number): void } }).Deno;
-  if (typeof timer === "number") deno?.unrefTimer(timer);
-  else (timer as { unref?: () => void }).unref?.();
 }

@@ -1,26 +1,38 @@
-// Private: one child Deno process running _process_host.ts, with the interface of a TaskWorker
-// (attempt, attemptBatch, terminate), so the pool scheduler drives it the same way.
+// Private: one child Deno process running _process_host.ts, as a Runner (attempt,
+// attemptBatch, terminate), so that the pool scheduler drives it like a TaskWorker. It speaks the
+// frames of _frames.ts on the child's stdin and stdout; the child's stderr is kept until the
+// child says READY (so that a child that cannot start fails with what it printed) and passed
+// through after that.
 import {
   BrokenExecutorError,
-  isShareable,
+  describeTask,
   type Task,
   type TaskOutcome,
   type TaskReference,
+  unrefTimer,
 } from "@tandem/tandem/futures";
 import {
   type CallEntry,
   CALLS,
   type ChildMessage,
-  CRASH,
   DONE,
   type ErrorRecord,
+  FAILED,
   frame,
   FrameReader,
+  GONE,
+  OK,
   type ParentMessage,
+  READY,
   recordToError,
-  type Started,
+  UNSTARTED,
 } from "./_frames.ts";
-import type { Runner } from "./_scheduler.ts";
+import type { Runner, RunnerHooks } from "./runner.ts";
+
+/** How long a child may take to say READY before it counts as failed to start. */
+const START_TIMEOUT_MS = 30_000;
+/** How much of a child's stderr is kept before it is ready, for the start failure's message. */
+const STDERR_KEEP = 4096;
 
 interface Call {
   readonly ref: TaskReference;
@@ -28,52 +40,29 @@ interface Call {
   settle(index: number, outcome: TaskOutcome<unknown> | undefined): void;
 }
 
-function describe(ref: TaskReference): string {
-  return `'${ref.name}' from ${ref.module}`;
-}
-
-// Shared memory cannot cross a process boundary: find it before it is serialized.
-function findShared(value: unknown, seen = new Set<unknown>()): string | undefined {
-  if (typeof value !== "object" || value === null || seen.has(value)) return undefined;
-  seen.add(value);
-  if (isShareable(value)) return `a shareable ${value.constructor?.name ?? "object"}`;
-  if (value instanceof SharedArrayBuffer) return "a SharedArrayBuffer";
-  if (ArrayBuffer.isView(value)) {
-    return value.buffer instanceof SharedArrayBuffer ? "a view of a SharedArrayBuffer" : undefined;
-  }
-  const items = value instanceof Map
-    ? [...value.keys(), ...value.values()]
-    : value instanceof Set
-    ? [...value]
-    : Array.isArray(value)
-    ? value
-    : Object.values(value);
-  for (const item of items) {
-    const found = findShared(item, seen);
-    if (found) return found;
-  }
-  return undefined;
-}
-
-export interface ProcessRunnerOptions {
+export interface ProcessRunnerOptions extends RunnerHooks {
   host: URL;
+  /** Everything between `deno run` and the host script. */
   denoArgs: string[];
-  onBroken: (error: BrokenExecutorError) => void;
 }
 
 export class ProcessRunner implements Runner {
   readonly id: number;
-  /** Resolves once the process has exited and its pipes are closed. */
   readonly exited: Promise<void>;
   #child: Deno.ChildProcess;
   #writer: WritableStreamDefaultWriter<Uint8Array>;
   #pending = new Map<number, Call>();
+  #unstarted = new Set<number>();
   #out: { entries: CallEntry[]; calls: Call[] } | undefined = undefined;
   #nextId = 1;
-  #started = 0;
-  #crash: ErrorRecord | { value: unknown } | undefined = undefined;
+  #ready = false;
+  #gone: [code: number, record: ErrorRecord | { value: unknown } | null] | undefined;
+  #stderr: Uint8Array[] = [];
+  #stderrSize = 0;
   #broken: BrokenExecutorError | undefined = undefined;
-  #onBroken: (error: BrokenExecutorError) => void;
+  #hooks: RunnerHooks;
+  #startTimer: ReturnType<typeof setTimeout>;
+  #referenced = true;
 
   constructor(options: ProcessRunnerOptions) {
     if ((Deno.build as { standalone?: boolean }).standalone) {
@@ -82,26 +71,27 @@ export class ProcessRunner implements Runner {
           "use WorkerPoolExecutor in compiled programs",
       );
     }
-    this.#onBroken = options.onBroken;
+    this.#hooks = options;
     this.#child = new Deno.Command(Deno.execPath(), {
       args: ["run", "--no-prompt", ...options.denoArgs, options.host.href],
       stdin: "piped",
       stdout: "piped",
-      stderr: "inherit",
+      stderr: "piped",
     }).spawn();
     this.id = this.#child.pid;
     this.#writer = this.#child.stdin.getWriter();
-    this.exited = this.#watch();
+    this.#startTimer = setTimeout(() => {
+      this.#break(`could not start: it did not answer within ${START_TIMEOUT_MS} ms`);
+      this.#kill();
+    }, START_TIMEOUT_MS);
+    unrefTimer(this.#startTimer);
+    this.#hold(false);
+    this.exited = Promise.all([this.#watch(), this.#relayStderr()]).then(() => {});
   }
 
   attempt<A extends unknown[], R>(task: Task<A, R>, args: A): Promise<TaskOutcome<R> | undefined> {
     return new Promise((resolve) => {
-      this.#send(
-        task,
-        [args],
-        false,
-        (_index, outcome) => resolve(outcome as TaskOutcome<R> | undefined),
-      );
+      this.#send(task, [args], (_i, outcome) => resolve(outcome as TaskOutcome<R> | undefined));
     });
   }
 
@@ -113,7 +103,7 @@ export class ProcessRunner implements Runner {
     return new Promise((resolve) => {
       const outcomes = new Array<TaskOutcome<R> | undefined>(argsList.length);
       let remaining = argsList.length;
-      this.#send(task, argsList, true, (index, outcome) => {
+      this.#send(task, argsList, (index, outcome) => {
         outcomes[index] = outcome as TaskOutcome<R> | undefined;
         if (--remaining === 0) resolve(outcomes);
       });
@@ -122,15 +112,28 @@ export class ProcessRunner implements Runner {
 
   terminate(): void {
     this.#break("was terminated");
+    this.#kill();
+    // Whoever terminates it may wait for `exited`: the process's end keeps the loop alive.
+    this.#child.ref();
+  }
+
+  #kill(): void {
     try {
       this.#child.kill("SIGKILL");
     } catch { /* already exited */ }
   }
 
+  // A child with calls in flight keeps this process alive; an idle one does not.
+  #hold(busy: boolean): void {
+    if (busy === this.#referenced) return;
+    this.#referenced = busy;
+    if (busy) this.#child.ref();
+    else this.#child.unref();
+  }
+
   #send(
     task: TaskReference,
     argsList: unknown[][],
-    unit: boolean,
     settle: (index: number, outcome: TaskOutcome<unknown> | undefined) => void,
   ): void {
     const ref = { module: task.module, name: task.name };
@@ -138,25 +141,17 @@ export class ProcessRunner implements Runner {
       for (let i = 0; i < argsList.length; i++) settle(i, undefined);
       return;
     }
-    const shared = findShared(argsList);
-    if (shared) {
-      const error = new TypeError(
-        `Cannot run task ${describe(ref)} in a process: an argument holds ${shared}, ` +
-          "and shared memory cannot cross a process boundary",
-      );
-      for (let i = 0; i < argsList.length; i++) settle(i, { ok: false, error });
-      return;
-    }
     const firstId = this.#nextId;
     this.#nextId += argsList.length;
     const call: Call = { ref, firstId, settle };
     for (let i = 0; i < argsList.length; i++) this.#pending.set(firstId + i, call);
+    this.#hold(true);
     // Calls made in the same tick travel in one frame.
     if (this.#out === undefined) {
       this.#out = { entries: [], calls: [] };
       queueMicrotask(() => this.#flush());
     }
-    this.#out.entries.push([firstId, ref.module, ref.name, argsList, unit]);
+    this.#out.entries.push([firstId, ref.module, ref.name, argsList]);
     this.#out.calls.push(call);
   }
 
@@ -176,13 +171,12 @@ export class ProcessRunner implements Runner {
         } catch (cause) {
           const call = out.calls[i];
           const error = new TypeError(
-            `Cannot run task ${describe(call.ref)} in a process: an argument cannot be ` +
+            `Cannot run task ${describeTask(call.ref)} in a process: an argument cannot be ` +
               `serialized (${cause instanceof Error ? cause.message : cause})`,
             { cause },
           );
           for (let j = 0; j < entry[3].length; j++) {
-            this.#pending.delete(entry[0] + j);
-            call.settle(j, { ok: false, error });
+            this.#settle(entry[0] + j, { ok: false, error });
           }
         }
       });
@@ -192,28 +186,50 @@ export class ProcessRunner implements Runner {
     }
   }
 
-  #receive(message: ChildMessage | Started): void {
-    if ("started" in message) {
-      this.#started = message.started[1];
-      return;
+  #settle(id: number, outcome: TaskOutcome<unknown> | undefined): void {
+    const call = this.#pending.get(id);
+    if (call === undefined) return;
+    this.#pending.delete(id);
+    if (this.#pending.size === 0) this.#hold(false);
+    call.settle(id - call.firstId, outcome);
+  }
+
+  #receive(message: ChildMessage): void {
+    if (message[0] === DONE) {
+      for (const [id, status, payload] of message[1]) {
+        if (status === OK) this.#settle(id, { ok: true, value: payload });
+        else if (status === FAILED) {
+          this.#settle(id, {
+            ok: false,
+            error: recordToError(payload as ErrorRecord | { value: unknown }),
+          });
+        } else if (status === UNSTARTED) this.#unstarted.add(id);
+        // BROKEN: settled when the process is gone, with its cause.
+      }
+    } else if (message[0] === READY) {
+      if (this.#ready || this.#broken) return;
+      this.#ready = true;
+      clearTimeout(this.#startTimer);
+      const kept = this.#stderr;
+      this.#stderr = [];
+      for (const chunk of kept) Deno.stderr.writeSync(chunk);
+      this.#hooks.onReady();
+    } else if (message[0] === GONE) {
+      this.#gone = [message[1], message[2]];
     }
-    if (message[0] === CRASH) {
-      this.#crash = message[1];
-      return;
-    }
-    if (message[0] !== DONE) return;
-    for (const [id, ok, payload] of message[1]) {
-      const call = this.#pending.get(id);
-      if (call === undefined) continue;
-      this.#pending.delete(id);
-      call.settle(
-        id - call.firstId,
-        ok ? { ok: true, value: payload } : {
-          ok: false,
-          error: recordToError(payload as ErrorRecord | { value: unknown }),
-        },
-      );
-    }
+  }
+
+  async #relayStderr(): Promise<void> {
+    try {
+      for await (const chunk of this.#child.stderr) {
+        if (this.#ready) {
+          Deno.stderr.writeSync(chunk);
+        } else if (this.#stderrSize < STDERR_KEEP) {
+          this.#stderr.push(chunk);
+          this.#stderrSize += chunk.length;
+        }
+      }
+    } catch { /* the pipe broke: the process is gone */ }
   }
 
   async #watch(): Promise<void> {
@@ -223,14 +239,10 @@ export class ProcessRunner implements Runner {
       for await (const chunk of this.#child.stdout) {
         if (protocolError !== undefined) continue;
         try {
-          for (const message of reader.push(chunk)) {
-            this.#receive(message as ChildMessage | Started);
-          }
+          for (const message of reader.push(chunk)) this.#receive(message as ChildMessage);
         } catch (error) {
           protocolError = error;
-          try {
-            this.#child.kill("SIGKILL");
-          } catch { /* already exited */ }
+          this.#kill();
         }
       }
     } catch { /* the pipe broke: the process is gone */ }
@@ -238,13 +250,25 @@ export class ProcessRunner implements Runner {
     try {
       await this.#writer.close();
     } catch { /* already closed */ }
+    clearTimeout(this.#startTimer);
     if (protocolError !== undefined) {
       this.#break(
         `wrote to stdout outside the protocol (${(protocolError as Error).message})`,
         protocolError,
       );
-    } else if (this.#crash !== undefined) {
-      const cause = recordToError(this.#crash);
+    } else if (!this.#ready) {
+      // What the child printed, without its colours.
+      // deno-lint-ignore no-control-regex
+      const printed = new TextDecoder().decode(concat(this.#stderr)).trim().replace(
+        /\x1b\[[0-9;]*m/g,
+        "",
+      );
+      const how = status.signal !== null
+        ? `it was killed by ${status.signal}`
+        : `it exited with code ${status.code}`;
+      this.#break(`could not start: ${printed || how}`);
+    } else if (this.#gone !== undefined && this.#gone[1] !== null) {
+      const cause = recordToError(this.#gone[1]);
       const what = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
       this.#break(`crashed: ${what}`, cause);
     } else if (status.signal !== null) {
@@ -261,22 +285,36 @@ export class ProcessRunner implements Runner {
       cause === undefined ? undefined : { cause },
     );
     this.#broken = error;
+    this.#hold(false);
     const pending = [...this.#pending];
     this.#pending.clear();
     for (const [id, call] of pending) {
       const index = id - call.firstId;
-      if (id > this.#started) {
+      if (this.#ready && this.#unstarted.has(id)) {
         call.settle(index, undefined);
         continue;
       }
+      // A call in a child that never started, or that was (or may have been) running when the
+      // child ended, fails: running it again elsewhere could run it twice.
+      const verb = this.#ready ? "did not finish" : "did not start";
       call.settle(index, {
         ok: false,
         error: new BrokenExecutorError(
-          `Task ${describe(call.ref)} did not finish: process ${this.id} ${what}`,
+          `Task ${describeTask(call.ref)} ${verb}: process ${this.id} ${what}`,
           { cause: cause ?? error },
         ),
       });
     }
-    this.#onBroken(error);
+    this.#hooks.onBroken(error, this.#ready);
   }
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, chunk) => n + chunk.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
 }

@@ -12,25 +12,24 @@
 // Crash recovery: a runner reports, for each task it held, its outcome or that it never started
 // (`undefined`). Never-started tasks go to the retry queue, which is served before the main
 // queue; the task that was running fails with the runner's BrokenExecutorError.
+//
+// Start failures: a runner that breaks before its handshake fails the tasks it held itself.
+// After START_FAILURES of them in a row (no runner becoming ready in between) the pool is
+// broken: every waiting task fails and later submissions throw, instead of a restart storm.
 import {
   BrokenExecutorError,
+  describeTask,
   type Future,
   type Task,
+  type TaskLimits,
   type TaskOutcome,
   TimeoutError,
+  unrefTimer,
 } from "@tandem/tandem/futures";
+import type { Runner, RunnerHooks } from "./runner.ts";
 import { Ring } from "./_ring.ts";
 
-/** What runs tasks: a TaskWorker, or a child process speaking the same interface. */
-export interface Runner {
-  readonly id: number;
-  attempt<A extends unknown[], R>(task: Task<A, R>, args: A): Promise<TaskOutcome<R> | undefined>;
-  attemptBatch<A extends unknown[], R>(
-    task: Task<A, R>,
-    argsList: A[],
-  ): Promise<(TaskOutcome<R> | undefined)[]>;
-  terminate(): void;
-}
+const START_FAILURES = 3;
 
 export interface SchedulerConfig {
   /** The executor's class name, for messages. */
@@ -41,14 +40,8 @@ export interface SchedulerConfig {
   maxTasksPerWorker: number;
   idleTimeout: number;
   maxQueue: number;
-  /** Starts a runner; `onBroken` is called if it dies on its own. */
-  spawn(onBroken: (error: BrokenExecutorError) => void): Runner;
-}
-
-/** Per-task limits (from submitWith). */
-export interface Limits {
-  signal?: AbortSignal;
-  timeout?: number;
+  /** Starts a runner, which reports through `hooks`. */
+  spawn(hooks: RunnerHooks): Runner;
 }
 
 const QUEUED = 0;
@@ -68,7 +61,7 @@ interface Job {
   started: boolean;
   state: number;
   readonly exclusive: boolean;
-  readonly limits: Limits | undefined;
+  readonly limits: TaskLimits | undefined;
   timer: ReturnType<typeof setTimeout> | undefined;
   onAbort: (() => void) | undefined;
   slot: Slot | undefined;
@@ -88,10 +81,6 @@ interface Slot {
 const TARGET_MS = 1;
 const MAX_CAPACITY = 512;
 
-function describe(task: Task<unknown[], unknown>): string {
-  return `'${task.name}' from ${task.module}`;
-}
-
 export class Scheduler {
   readonly #config: SchedulerConfig;
   #queue = new Ring<Job>();
@@ -106,6 +95,9 @@ export class Scheduler {
   #sweeper: ReturnType<typeof setTimeout> | undefined = undefined;
   #roomWaiters: (() => void)[] = [];
   #spawnError: unknown = undefined;
+  #startFailures = 0;
+  #broken: BrokenExecutorError | undefined = undefined;
+  #exits = new Set<Promise<void>>();
 
   constructor(config: SchedulerConfig) {
     this.#config = config;
@@ -133,11 +125,20 @@ export class Scheduler {
     return new Promise((resolve) => this.#roomWaiters.push(resolve));
   }
 
+  /** Throws the pool's BrokenExecutorError if it is broken. */
+  checkNotBroken(task: Task<unknown[], unknown> | { name: string; module: string }): void {
+    if (this.#broken === undefined) return;
+    throw new BrokenExecutorError(
+      `Cannot run task ${describeTask(task)}: ${this.#broken.message}`,
+      { cause: this.#broken.cause },
+    );
+  }
+
   submit(
     future: Future<unknown>,
     task: Task<unknown[], unknown>,
     args: unknown[],
-    limits?: Limits,
+    limits?: TaskLimits,
   ): void {
     this.#add(future, task, args, undefined, limits);
   }
@@ -146,8 +147,8 @@ export class Scheduler {
     this.#add(future, task, undefined, list, undefined);
   }
 
-  /** Stops every runner; called once all submitted work has settled. */
-  close(): void {
+  /** Stops every runner; called once all submitted work has settled. Resolves when all ended. */
+  async close(): Promise<void> {
     this.#closed = true;
     if (this.#sweeper !== undefined) clearTimeout(this.#sweeper);
     this.#sweeper = undefined;
@@ -155,6 +156,7 @@ export class Scheduler {
     for (const job of [...this.#queue.drain(), ...this.#retry.drain()]) this.#clearLimits(job);
     this.#queued = 0;
     this.#wakeRoomWaiters();
+    await Promise.all([...this.#exits]);
   }
 
   #add(
@@ -162,7 +164,7 @@ export class Scheduler {
     task: Task<unknown[], unknown>,
     args: unknown[] | undefined,
     list: unknown[][] | undefined,
-    limits: Limits | undefined,
+    limits: TaskLimits | undefined,
   ): void {
     const exclusive = limits !== undefined &&
       (limits.signal !== undefined || limits.timeout !== undefined);
@@ -227,6 +229,12 @@ export class Scheduler {
           }
           continue;
         }
+        if (this.#broken !== undefined) {
+          ring.shift();
+          if (!fromRetry) this.#queued--;
+          this.#fail(job, this.#broken);
+          continue;
+        }
         const slot = this.#pick(job.exclusive);
         if (slot === undefined) {
           if (this.#spawnError !== undefined && this.#slots.size === 0) {
@@ -276,7 +284,7 @@ export class Scheduler {
         best = slot;
       }
     }
-    if (this.#slots.size < this.#config.maxWorkers && !this.#closed) {
+    if (this.#slots.size < this.#config.maxWorkers && !this.#closed && !this.#broken) {
       const spawned = this.#spawn();
       if (spawned !== undefined) return spawned;
     }
@@ -294,7 +302,12 @@ export class Scheduler {
       lastDone: 0,
     };
     try {
-      slot.runner = this.#config.spawn((error) => this.#broken(slot, error));
+      slot.runner = this.#config.spawn({
+        onReady: () => {
+          this.#startFailures = 0;
+        },
+        onBroken: (error, started) => this.#runnerBroken(slot, error, started),
+      });
     } catch (cause) {
       this.#spawnError = new BrokenExecutorError(
         `${this.#config.owner} could not start a ${this.#config.noun}: ${
@@ -302,10 +315,16 @@ export class Scheduler {
         }`,
         { cause },
       );
+      this.#startFailed(this.#spawnError as BrokenExecutorError);
       return undefined;
     }
     this.#spawnError = undefined;
     this.#slots.add(slot);
+    const exited = slot.runner.exited;
+    if (exited !== undefined) {
+      const tracked: Promise<void> = exited.finally(() => this.#exits.delete(tracked));
+      this.#exits.add(tracked);
+    }
     return slot;
   }
 
@@ -325,7 +344,7 @@ export class Scheduler {
             job,
             new TimeoutError(
               `Task ${
-                describe(job.task)
+                describeTask(job.task)
               } did not finish within ${timeout} ms; its ${this.#config.noun} was terminated`,
             ),
           );
@@ -442,13 +461,32 @@ export class Scheduler {
     }
   }
 
-  // The runner died on its own (crash, self.close(), Deno.exit(), killed process).
-  #broken(slot: Slot, _error: BrokenExecutorError): void {
+  // The runner died on its own (crash, self.close(), Deno.exit(), killed process), or could
+  // not start.
+  #runnerBroken(slot: Slot, error: BrokenExecutorError, started: boolean): void {
+    if (!started) this.#startFailed(error);
     if (slot.dead) return;
     slot.dead = true;
     this.#slots.delete(slot);
     // Its tasks' outcomes arrive as microtasks; start a replacement for waiting work after them.
     queueMicrotask(() => this.#pump());
+  }
+
+  #startFailed(error: BrokenExecutorError): void {
+    if (this.#closed || ++this.#startFailures < START_FAILURES || this.#broken) return;
+    const broken = new BrokenExecutorError(
+      `${this.#config.owner} is broken: ${START_FAILURES} ${this.#config.noun}s in a row ` +
+        `could not start (the last one: ${error.message})`,
+      { cause: error },
+    );
+    this.#broken = broken;
+    // Every task still waiting fails now; nothing will start it.
+    for (const job of [...this.#retry.drain(), ...this.#queue.drain()]) {
+      if (job.state !== QUEUED) continue;
+      this.#fail(job, broken);
+    }
+    this.#queued = 0;
+    this.#wakeRoomWaiters();
   }
 
   #retire(slot: Slot): void {
@@ -462,6 +500,8 @@ export class Scheduler {
   #armSweeper(delay: number): void {
     if (delay === Infinity || this.#sweeper !== undefined || this.#closed) return;
     this.#sweeper = setTimeout(() => this.#sweep(), delay);
+    // Idle workers never keep the process alive, and neither does the timer that retires them.
+    unrefTimer(this.#sweeper);
   }
 
   #sweep(): void {

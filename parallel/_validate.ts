@@ -82,3 +82,16 @@ export function stringArray(what: string, name: string, value: unknown): string[
   }
   return [...value];
 }
+
+/** Refuses option keys other than `known`, listing them. */
+export function knownKeys(what: string, options: object, known: readonly string[]): void {
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) {
+      throw new TypeError(
+        `Cannot ${what}: unknown option ${JSON.stringify(key)}; the options are ${
+          known.map((name) => `'${name}'`).join(", ")
+        }`,
+      );
+    }
+  }
+}

@@ -31,6 +31,8 @@
  */
 
 export * from "./async_pool_executor.ts";
+export * from "./pool_executor.ts";
+export * from "./runner.ts";
 export * from "./worker_pool_executor.ts";
 export * from "./process_pool_executor.ts";
 export * from "./submit_options.ts";

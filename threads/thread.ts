@@ -5,7 +5,15 @@
  * @module
  */
 
-import { checkTask, Future, type Task, TaskWorker, TimeoutError } from "@tandem/tandem/futures";
+import {
+  checkNotBootstrapping,
+  checkTask,
+  checkTaskArguments,
+  Future,
+  type Task,
+  TaskWorker,
+  TimeoutError,
+} from "@tandem/tandem/futures";
 import { checkTimeout } from "./_futex.ts";
 import type { AsyncWaitOptions } from "./options.ts";
 
@@ -23,17 +31,23 @@ let created = 0;
  *   do not cross isolates. Arguments are structured-cloned, except shared objects (`Lock`,
  *   `Barrier`, ... and typed arrays over a `SharedArrayBuffer`), which arrive live.
  * - An exception thrown in the thread rejects {@linkcode Thread.join} with that exception (its
- *   class name, message, stack and cause), instead of being printed and lost (Effective Python,
- *   item 57). Until someone joins, it is kept, never reported as unhandled.
+ *   class name, message, stack and cause), instead of being lost (Effective Python, item 57).
+ *   If nobody is joining the thread when it happens, it is also printed to stderr at once, as
+ *   Python's default `threading.excepthook` does (`Exception in thread Thread-1 (task):` and the
+ *   stack); it is never reported as an unhandled rejection.
+ * - Arguments that cannot travel to the worker (a function, a symbol, a promise) make
+ *   {@linkcode Thread.start} throw a `TypeError` naming the task, the argument's position and
+ *   its type. A worker that cannot start (a missing permission) rejects `join()` with a
+ *   `BrokenExecutorError` carrying the platform's message.
  * - `join({ timeout })` rejects with a `TimeoutError` (from `@tandem/tandem/futures`) when the
  *   thread is still running, where Python returns `None` and leaves you to call `is_alive()`.
  *
  * Lifetime: the thread's worker is terminated as soon as its task settles, so a finished thread
  * holds no resources and never keeps the process alive, joined or not. A thread whose task never
  * ends keeps the process running, like a non-daemon Python thread; `await using` (or
- * {@linkcode Thread[Symbol.asyncDispose]}) terminates it. Deno stops a terminated worker when it
- * returns to its event loop or waits on a tandem primitive; a worker stuck in a pure computation
- * runs on until it is done.
+ * {@linkcode Thread[Symbol.asyncDispose]}) terminates it, even in the middle of a computation.
+ * Creating a thread at the top level of a task module that a worker is importing throws (see
+ * `checkNotBootstrapping`).
  *
  * @typeParam A The task's parameter types.
  * @typeParam R The task's result type.
@@ -73,6 +87,7 @@ export class Thread<A extends unknown[] = unknown[], R = unknown>
   #args: unknown[];
   #worker: TaskWorker | undefined;
   #future: Future<unknown> = new Future<unknown>();
+  #joining = false;
 
   /**
    * Prepares a thread that will run `task(...args)`. Python: `threading.Thread(target=task,
@@ -81,9 +96,11 @@ export class Thread<A extends unknown[] = unknown[], R = unknown>
    * @param task A task made with `task(import.meta.url, fn)` and exported from its module.
    * @param args The task's arguments: structured-clonable values and shared objects.
    * @throws {TypeError} If `task` is not a task.
+   * @throws {Error} If called while a worker imports a task module to find a task.
    */
   constructor(task: Task<A, R>, ...args: A) {
     checkTask("create Thread", task);
+    checkNotBootstrapping("create Thread");
     this.#task = task as unknown as Task<unknown[], unknown>;
     this.#args = args;
     this.name = `Thread-${++created} (${task.name})`;
@@ -102,6 +119,7 @@ export class Thread<A extends unknown[] = unknown[], R = unknown>
    *
    * @throws {Error} If the thread was already started (Python: `RuntimeError: threads can only
    * be started once`).
+   * @throws {TypeError} If an argument cannot travel to a worker, naming its position and type.
    *
    * @example
    * ```ts
@@ -120,6 +138,7 @@ export class Thread<A extends unknown[] = unknown[], R = unknown>
     if (this.#worker !== undefined) {
       throw new Error(`Cannot start ${this.name}: threads can only be started once`);
     }
+    checkTaskArguments(`start ${this.name}: cannot run task`, this.#task, this.#args, "isolate");
     const worker = new TaskWorker({ name: this.name });
     this.#worker = worker;
     const future = this.#future;
@@ -131,6 +150,7 @@ export class Thread<A extends unknown[] = unknown[], R = unknown>
       },
       (error) => {
         worker.terminate();
+        if (!this.#joining) excepthook(this.name, error);
         future.setException(error);
       },
     );
@@ -166,6 +186,7 @@ export class Thread<A extends unknown[] = unknown[], R = unknown>
     if (this.#worker === undefined) {
       throw new Error(`Cannot join ${this.name} before it is started`);
     }
+    this.#joining = true;
     try {
       return await this.#future.result(options) as R;
     } catch (error) {
@@ -252,4 +273,13 @@ export class Thread<A extends unknown[] = unknown[], R = unknown>
     worker.terminate();
     await new Promise<void>((resolve) => this.#future.addDoneCallback(() => resolve()));
   }
+}
+
+// Python's default threading.excepthook: the exception of a thread nobody is joining is printed
+// when it happens.
+function excepthook(name: string, error: unknown): void {
+  const text = error instanceof Error
+    ? error.stack ?? `${error.name}: ${error.message}`
+    : String(error);
+  console.error(`Exception in thread ${name}:\n${text}`);
 }

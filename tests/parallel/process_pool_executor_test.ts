@@ -76,29 +76,33 @@ Deno.test("an uncaught error in a child is reported as a crash of the task that 
   assert.equal(await pool.submit(square, 4), 16);
 });
 
-Deno.test("arguments that cannot cross a process boundary fail with a TypeError naming the task", async () => {
+Deno.test("arguments that cannot cross a process boundary fail at submit, naming the task and the argument", async () => {
   await using pool = new ProcessPoolExecutor({ maxWorkers: 1 });
+  const shared = pool.submit(addToCounter, new SharedCounter(), 1);
+  assert.equal(shared.done(), true, "refused in submit(), before any process starts");
+  assert.equal(pool.workerCount, 0);
   await assert.rejects(
-    pool.submit(addToCounter, new SharedCounter(), 1).result(),
+    shared.result(),
     (e) =>
       e instanceof TypeError &&
-      /Cannot run task 'addToCounter' .*shared memory cannot cross a process boundary/.test(
-        e.message,
-      ),
+      /Cannot run task 'addToCounter' .*argument 1 is a SharedCounter.*shared memory cannot cross a process boundary/
+        .test(e.message),
   );
   await assert.rejects(
     pool.submit(echo, () => 1).result(),
-    (e) => e instanceof TypeError && /'echo' .*cannot be serialized/.test(e.message),
+    (e) => e instanceof TypeError && /'echo' .*argument 1 is an anonymous function/.test(e.message),
   );
   await assert.rejects(
     pool.submit(returnFunction).result(),
-    (e) => e instanceof TypeError && /returned a value that cannot be serialized/.test(e.message),
+    (e) =>
+      e instanceof TypeError && /returned a value that cannot be structured-cloned/.test(e.message),
   );
   assert.equal(await pool.submit(square, 5), 25);
 });
 
-Deno.test("a chunk of map is one unit: if its process dies, the rest of the chunk fails", async () => {
+Deno.test("a process that dies in a chunk of map fails that item; the rest of the chunk runs elsewhere", async () => {
   await using pool = new ProcessPoolExecutor({ maxWorkers: 1 });
+  const futures = [1, 2, 3].map((n) => pool.submit(exitOn, n));
   const seen: number[] = [];
   await assert.rejects(
     async () => {
@@ -107,6 +111,9 @@ Deno.test("a chunk of map is one unit: if its process dies, the rest of the chun
     (e) => e instanceof BrokenExecutorError && /'exitOn' .*exited with code 4/.test(e.message),
   );
   assert.deepEqual(seen, [1]);
+  assert.equal(await futures[0], 1);
+  await assert.rejects(futures[1].result(), BrokenExecutorError);
+  assert.equal(await futures[2], 3, "the call after the exit never started, so it ran elsewhere");
   assert.deepEqual(
     await collect(pool.map(exitOn, [1, 3, 5, 7], { chunkSize: 2 })),
     [1, 3, 5, 7],

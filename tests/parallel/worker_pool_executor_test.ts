@@ -76,16 +76,20 @@ Deno.test("a task's exception reaches its own future with its class name; others
   assert.deepEqual(seen, [2, 4]);
 });
 
-Deno.test("arguments that cannot be cloned fail that future with a TypeError naming the task", async () => {
+Deno.test("arguments that cannot be cloned fail that future at submit, naming the task and the argument", async () => {
   await using pool = new WorkerPoolExecutor({ maxWorkers: 1 });
   const bad = pool.submit(echo, () => 1);
+  assert.equal(bad.done(), true, "refused in submit()");
   const good = pool.submit(square, 4);
   await assert.rejects(
     bad.result(),
     (e) =>
       e instanceof TypeError &&
-      /'echo' from .*_tasks\.ts.*cannot be structured-cloned/.test(e.message),
+      /'echo' from .*_tasks\.ts: argument 1 is an anonymous function, and functions do not cross isolates/
+        .test(e.message),
   );
+  const nested = pool.submit(echo, { ok: 1, later: Promise.resolve(2) });
+  await assert.rejects(nested.result(), /argument 1 holds a Promise/);
   assert.equal(await good, 16);
 });
 
