@@ -31,6 +31,9 @@ import type { Runner, RunnerHooks } from "./runner.ts";
 
 /** How long a child may take to say READY before it counts as failed to start. */
 const START_TIMEOUT_MS = 30_000;
+/** Terminal colour codes, taken out of what a child printed before it failed to start. */
+// deno-lint-ignore no-control-regex
+const ANSI = /\x1b\[[0-9;]*m/g;
 /** How much of a child's stderr is kept before it is ready, for the start failure's message. */
 const STDERR_KEEP = 4096;
 
@@ -257,12 +260,7 @@ export class ProcessRunner implements Runner {
         protocolError,
       );
     } else if (!this.#ready) {
-      // What the child printed, without its colours.
-      // deno-lint-ignore no-control-regex
-      const printed = new TextDecoder().decode(concat(this.#stderr)).trim().replace(
-        /\x1b\[[0-9;]*m/g,
-        "",
-      );
+      const printed = new TextDecoder().decode(concat(this.#stderr)).trim().replace(ANSI, "");
       const how = status.signal !== null
         ? `it was killed by ${status.signal}`
         : `it exited with code ${status.code}`;
