@@ -2,11 +2,12 @@
 // public face of this class; run() uses it directly.
 //
 // Life cycle: the constructor spawns the child (or throws, leaving nothing behind) and starts
-// tracking its exit. A child in its own process group (`group`) is started with setsid() and
-// every signal tandem sends it goes to its whole group. communicate() starts, once, a background writer for stdin and background
-// drains for stdout/stderr that keep running across calls until end of file, so a timed-out
-// communicate() loses nothing. dispose() kills a child still running (and, for a group, every
-// process left in the group), waits for it, and releases every pipe.
+// tracking its exit. A child in its own process group (`group`) is started with setsid(), and
+// every signal tandem sends it goes to its whole group. communicate() starts, once, a background
+// writer for stdin and background drains for stdout/stderr that keep running across calls until
+// end of file, so a timed-out communicate() loses nothing. dispose() kills a child still
+// running (and, for a group, every process left in the group), waits for it, and releases every
+// pipe.
 
 import { deadline, TIMED_OUT } from "./_deadline.ts";
 import { InputPipe } from "./_input_pipe.ts";
