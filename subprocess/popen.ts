@@ -118,11 +118,11 @@ export interface PopenOptions {
    *
    * Why it is off by default (as in Python): a child in a group of its own is cut off from the
    * terminal. Ctrl-C, and closing the terminal, signal the terminal's foreground group, which
-   * then holds the parent but not the child: the parent dies and the child's whole tree keeps
-   * running under init, the very orphans this option is there to prevent. A program that opens
-   * the terminal itself (a password prompt, an editor) cannot, either. And Deno kills a child
-   * without a group of its own when the Worker that started it is terminated, but not a grouped
-   * one: dispose of it first. So turn it on for a child that starts children of its own (a shell
+   * then holds the parent but not the child: the parent dies (Deno's default on SIGINT) and the
+   * child's whole tree keeps running under init, the very orphans this option is there to
+   * prevent. A program that opens the terminal itself (a password prompt, an editor) finds none.
+   * And Deno kills a child without a group of its own when the Worker that started it is
+   * terminated, but not a grouped one: dispose of it first. So turn it on for a child that starts children of its own (a shell
    * command, a build tool, a server with workers) when a timeout, an abort or `await using` is
    * what stops it.
    *
