@@ -7,12 +7,18 @@
  * one) and its pipeline of two children, one's stdout feeding the other's stdin. The book pipes
  * `openssl enc` into `openssl dgst`; here it is `base64 | sha256sum`, which every Linux has.
  *
+ * Then what tandem adds: a process tree (a shell and the two sleeps it started) in a process
+ * group of its own, killed whole when the timeout runs out. The demo then looks under /proc for
+ * any process of that group still running, and prints what it found.
+ *
  * Run it with `deno task demo 52`, or `deno run -A demo/item52_subprocess.ts`.
  *
  * @module
  */
 
 import { Popen, run, TimeoutExpired } from "@tandem/tandem/subprocess";
+
+const TREE_TIMEOUT_MS = 300;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -38,6 +44,60 @@ async function expectedDigest(data: Uint8Array): Promise<string> {
   const encoded = new TextEncoder().encode(`${btoa(String.fromCharCode(...data))}\n`);
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoded));
   return Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * The processes of group `pgid` that are still running, from /proc (a zombie has exited and only
+ * awaits reaping, so it does not count); null where there is no /proc.
+ */
+function runningInGroup(pgid: number): number[] | null {
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync("/proc")];
+  } catch {
+    return null;
+  }
+  const running: number[] = [];
+  for (const { name } of entries) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${name}/stat`);
+      // "pid (comm) state ppid pgrp ...": the fields after the command name.
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(pgrp) === pgid && state !== "Z") running.push(Number(name));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return running;
+}
+
+/**
+ * Runs a shell that starts two sleeps, in a group of its own, with a timeout; then checks that
+ * none of the three is left running. Returns the line to print.
+ */
+async function killTreeOnTimeout(): Promise<string> {
+  const script = "echo $$; sleep 30 & echo $!; sleep 30 & echo $!; wait";
+  const error = await run(["sh", "-c", script], {
+    processGroup: 0,
+    timeout: TREE_TIMEOUT_MS,
+    capture: true,
+    encoding: "utf-8",
+  }).catch((e) => e);
+  if (!(error instanceof TimeoutExpired)) throw new Error(`Expected a timeout, got ${error}`);
+  const pids = String(error.stdout).trim().split("\n").map(Number);
+  const [pgid] = pids;
+  // Every process of the group has been sent SIGKILL; the kernel ends each as soon as it runs.
+  let running = runningInGroup(pgid);
+  for (let waited = 0; running !== null && running.length > 0 && waited < 1000; waited += 10) {
+    await sleep(10);
+    running = runningInGroup(pgid);
+  }
+  const tree = `a shell and ${pids.length - 1} sleeps, group ${pgid}`;
+  const found = running === null
+    ? "no /proc here to check"
+    : `${running.length} of ${pids.length} processes still running (checked /proc)`;
+  return `Process tree (${tree}) timed out after ${TREE_TIMEOUT_MS} ms: ${found}`;
 }
 
 /** Runs the item's examples. */
@@ -84,6 +144,9 @@ export async function main(): Promise<void> {
     if (digest !== expected) throw new Error(`Digest mismatch: ${digest} != ${expected}`);
     console.log(`base64 | sha256sum: ...${digest.slice(-10)} (matches)`);
   }
+
+  // tandem adds: a process tree in a group of its own, killed whole on timeout.
+  console.log(await killTreeOnTimeout());
 }
 
 if (import.meta.main) {

@@ -2,14 +2,17 @@
 // public face of this class; run() uses it directly.
 //
 // Life cycle: the constructor spawns the child (or throws, leaving nothing behind) and starts
-// tracking its exit. communicate() starts, once, a background writer for stdin and background
-// drains for stdout/stderr that keep running across calls until end of file, so a timed-out
-// communicate() loses nothing. dispose() kills a child still running, waits for it, and releases
-// every pipe.
+// tracking its exit. A child in its own process group (`group`) is started with setsid(), and
+// every signal tandem sends it goes to its whole group. communicate() starts, once, a background
+// writer for stdin and background drains for stdout/stderr that keep running across calls until
+// end of file, so a timed-out communicate() loses nothing. dispose() kills a child still
+// running (and, for a group, every process left in the group), waits for it, and releases every
+// pipe.
 
 import { deadline, TIMED_OUT } from "./_deadline.ts";
 import { InputPipe } from "./_input_pipe.ts";
 import { OutputPipe } from "./_output_pipe.ts";
+import { signalGroup } from "./_process_group.ts";
 import { type Stdio, typeError } from "./_validate.ts";
 
 /** How to start a child; every field has been validated. */
@@ -21,6 +24,11 @@ export interface SpawnSpec {
   cwd: string | URL | undefined;
   env: Record<string, string> | undefined;
   clearEnv: boolean;
+  /**
+   * Start the child in a new session and process group of its own (its group id is its pid),
+   * and send every signal to the whole group. The caller has checked that this is possible.
+   */
+  group: boolean;
 }
 
 /** The raw output of a child: bytes for each piped stream, null for the others. */
@@ -57,6 +65,8 @@ async function writeAll(writer: { write(p: Uint8Array): Promise<number> }, bytes
 export class Child {
   readonly args: string[];
   readonly pid: number;
+  /** Whether the child leads a process group of its own, which every signal goes to. */
+  readonly group: boolean;
   /** The public stdin stream, or null unless stdin is "pipe". */
   readonly stdin: WritableStream<Uint8Array> | null;
   /** The stdout pipe (merged with stderr for `stderr: "stdout"`), or null. */
@@ -74,10 +84,13 @@ export class Child {
   #input: Promise<void> | undefined = undefined;
   #communicating = false;
   #disposing: Promise<void> | undefined = undefined;
+  /** Set once signalling the group found no process left in it (ESRCH). */
+  #groupGone = false;
 
   /** Spawns the child; throws what `Deno.Command.spawn()` throws (e.g. `NotFound`). */
   constructor(spec: SpawnSpec) {
     this.args = spec.args;
+    this.group = spec.group;
     const fed = spec.stdin instanceof ReadableStream;
     const stdin = fed ? "piped" : mode(spec.stdin as Stdio);
     const stdout = mode(spec.stdout);
@@ -95,48 +108,90 @@ export class Child {
       stdin,
       stdout,
       stderr,
+      detached: spec.group,
     }).spawn();
     this.#process = process;
     this.pid = process.pid;
-    this.#exited = process.status.then((status) => this.#returncode = toReturncode(status));
-
-    if (stdin === "piped") this.#stdinPipe = new InputPipe(process.stdin);
-    this.stdin = fed ? null : this.#stdinPipe?.stream ?? null;
-    if (fed) {
-      this.#feedAbort = new AbortController();
-      this.#feeder = this.#stdinPipe!.pipeFrom(
-        spec.stdin as ReadableStream<Uint8Array>,
-        this.#feedAbort.signal,
-      );
-    }
-
-    if (spec.stderr === "stdout" && stdout === "piped") {
-      this.stdout = new OutputPipe([process.stdout, process.stderr]);
-      this.stderr = null;
-    } else {
-      this.stdout = stdout === "piped" ? new OutputPipe([process.stdout]) : null;
-      this.stderr = spec.stderr !== "stdout" && stderr === "piped"
-        ? new OutputPipe([process.stderr])
-        : null;
-      if (spec.stderr === "stdout" && stderr === "piped") {
-        // stdout is inherited: copy stderr to the parent's stdout as it arrives.
-        const pipe = new OutputPipe([process.stderr]);
-        this.#forwardPipe = pipe;
-        this.#forwarder = (async () => {
-          const reader = pipe.stream.getReader();
-          try {
-            for (;;) {
-              const { done, value } = await reader.read();
-              if (done) break;
-              await writeAll(Deno.stdout, value);
-            }
-          } catch {
-            // The parent's stdout is gone, or the pipe was released.
-          } finally {
-            reader.releaseLock();
-          }
-        })();
+    this.#exited = process.status.then((status) => {
+      this.#returncode = toReturncode(status);
+      // An empty group is noted now, so that no later signal can reach a group that reused the
+      // number. While any process of the group is left (even a zombie), the number stays taken.
+      if (this.group) this.#probeGroup();
+      return this.#returncode;
+    });
+    try {
+      if (stdin === "piped") this.#stdinPipe = new InputPipe(process.stdin);
+      this.stdin = fed ? null : this.#stdinPipe?.stream ?? null;
+      if (fed) {
+        this.#feedAbort = new AbortController();
+        this.#feeder = this.#stdinPipe!.pipeFrom(
+          spec.stdin as ReadableStream<Uint8Array>,
+          this.#feedAbort.signal,
+        );
       }
+
+      if (spec.stderr === "stdout" && stdout === "piped") {
+        this.stdout = new OutputPipe([process.stdout, process.stderr]);
+        this.stderr = null;
+      } else {
+        this.stdout = stdout === "piped" ? new OutputPipe([process.stdout]) : null;
+        this.stderr = spec.stderr !== "stdout" && stderr === "piped"
+          ? new OutputPipe([process.stderr])
+          : null;
+        if (spec.stderr === "stdout" && stderr === "piped") {
+          // stdout is inherited: copy stderr to the parent's stdout as it arrives.
+          const pipe = new OutputPipe([process.stderr]);
+          this.#forwardPipe = pipe;
+          this.#forwarder = (async () => {
+            const reader = pipe.stream.getReader();
+            try {
+              for (;;) {
+                const { done, value } = await reader.read();
+                if (done) break;
+                await writeAll(Deno.stdout, value);
+              }
+            } catch {
+              // The parent's stdout is gone, or the pipe was released.
+            } finally {
+              reader.releaseLock();
+            }
+          })();
+        }
+      }
+    } catch (error) {
+      // Nothing is left behind when connecting the pipes fails.
+      this.#killAll();
+      throw error;
+    }
+  }
+
+  /** Notes whether the group is empty, without signalling anything. */
+  #probeGroup(): void {
+    try {
+      if (!signalGroup("check process group", this.pid, 0)) this.#groupGone = true;
+    } catch {
+      // Without permission to signal the group, it is left as it is.
+    }
+  }
+
+  /**
+   * SIGKILL to the whole group (or to the child alone when it has no group, or when the group
+   * cannot be signalled). Never throws.
+   */
+  #killAll(): void {
+    if (this.group && !this.#groupGone) {
+      try {
+        if (!signalGroup("kill process group", this.pid, "SIGKILL")) this.#groupGone = true;
+        return;
+      } catch {
+        // Fall back to the child itself.
+      }
+    }
+    if (this.#returncode !== null) return;
+    try {
+      this.#process.kill("SIGKILL");
+    } catch {
+      // It has already exited.
     }
   }
 
@@ -225,10 +280,15 @@ export class Child {
   }
 
   /**
-   * Sends a signal, unless the child has exited (then it does nothing, as in Python).
+   * Sends a signal, unless the child has exited (then it does nothing, as in Python). A child
+   * with its own group: sends it to the whole group, unless no process is left in the group.
    * `signal` has been validated as a name or a non-negative integer.
    */
   sendSignal(what: string, signal: Deno.Signal | number): void {
+    if (this.group) {
+      if (!this.#groupGone && !signalGroup(what, this.pid, signal)) this.#groupGone = true;
+      return;
+    }
     if (this.#returncode !== null) return;
     try {
       this.#process.kill(signal);
@@ -248,14 +308,18 @@ export class Child {
   }
 
   /**
-   * Kills the child if it is still running (SIGKILL), waits for its exit, and releases every
+   * Kills the child if it is still running (SIGKILL), and every process left in its group if it
+   * has one (even when the child itself has exited), waits for its exit, and releases every
    * pipe: stdin is closed, a stream feeding stdin is cancelled, stdout and stderr are cancelled.
    * Idempotent; never rejects.
    */
   dispose(): Promise<void> {
     this.#disposing ??= (async () => {
-      if (this.#returncode === null) this.sendSignal("dispose of process", "SIGKILL");
+      this.#killAll();
       await this.#exited;
+      // Once more for the group: a process that a member forked while the first SIGKILL was
+      // on its way. (Signalling a group of zombies is harmless.)
+      if (this.group) this.#killAll();
       this.#feedAbort?.abort(new Deno.errors.BrokenPipe("The child process was disposed"));
       await Promise.all([
         this.#stdinPipe?.close(),

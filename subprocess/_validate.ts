@@ -219,3 +219,22 @@ export function checkSignalNumber(what: string, signal: unknown): Deno.Signal | 
   if (typeof signal === "number" && Number.isInteger(signal) && signal >= 0) return signal;
   typeError(what, "signal", `a signal name such as "SIGTERM" or a signal number`, signal);
 }
+
+/**
+ * Checks `processGroup`: only 0, a new group led by the child, as Python's `process_group=0`.
+ * (Deno.Command cannot put a child into a group that already exists.)
+ */
+export function checkProcessGroup(what: string, value: unknown): boolean {
+  if (value === undefined) return false;
+  const expected = "0 (a new process group led by the child)";
+  if (typeof value !== "number") typeError(what, "processGroup", expected, value);
+  if (value !== 0) {
+    rangeError(
+      what,
+      "processGroup",
+      `${expected}; Deno cannot move a child into an existing group`,
+      value,
+    );
+  }
+  return true;
+}

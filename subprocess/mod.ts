@@ -7,7 +7,8 @@
  * signal N, {@linkcode TimeoutExpired} carries the output so far, {@linkcode CalledProcessError}
  * carries the status and output. Unlike Python, every `timeout` is in milliseconds, as
  * everywhere in tandem. After `run` settles, or a `Popen` is disposed, no child is left running
- * and no pipe is left open.
+ * and no pipe is left open; with `processGroup: 0`, no process the child started either: its
+ * whole process group is killed, and {@linkcode killpg} does the same for any group.
  *
  * @example Run a command and read what it printed
  * ```ts
@@ -40,3 +41,4 @@ export * from "./run.ts";
 export * from "./popen.ts";
 export * from "./completed_process.ts";
 export * from "./errors.ts";
+export * from "./killpg.ts";

@@ -7,6 +7,7 @@
 
 import { Child } from "./_child.ts";
 import { TIMED_OUT } from "./_deadline.ts";
+import { checkGroupOptions } from "./_process_group.ts";
 import {
   checkArgs,
   checkBoolean,
@@ -95,6 +96,49 @@ export interface PopenOptions {
    * @default {false}
    */
   clearEnv?: boolean;
+  /**
+   * Start the child in a new process group of its own, led by the child (the group's id is the
+   * child's pid), so that the whole process tree it starts can be stopped at once. Python:
+   * `process_group=0`; only 0 is possible, as Deno cannot move a child into a group that
+   * already exists.
+   *
+   * Then every signal tandem sends goes to the whole group: a `run` timeout or abort, and
+   * {@linkcode Popen.terminate}, {@linkcode Popen.kill}, {@linkcode Popen.sendSignal} and
+   * `await using` (which kills what is left of the group even when the child itself has
+   * exited). When `run` settles, and when a disposed `Popen`'s promise resolves, every process
+   * in the group has been sent SIGKILL, which no process can catch (the kernel ends them at
+   * once; the system's init may take a moment to reap them). A descendant that starts a group or
+   * session of its own leaves the tree, as with Python's `os.killpg`.
+   *
+   * Deno.Command makes a group only with `setsid()` (its `detached` option), so the child also
+   * leads a new session, exactly as with `startNewSession`; the two options do the same. Unix
+   * only. Needs run permission for every program (`--allow-run` without a list), which Deno
+   * requires to signal a group; without it, nothing is started and `Deno.errors.NotCapable` is
+   * thrown.
+   *
+   * Why it is off by default (as in Python): a child in a group of its own is cut off from the
+   * terminal. Ctrl-C, and closing the terminal, signal the terminal's foreground group, which
+   * then holds the parent but not the child: the parent dies (Deno's default on SIGINT) and the
+   * child's whole tree keeps running under init, the very orphans this option is there to
+   * prevent. A program that opens the terminal itself (a password prompt, an editor) finds none.
+   * And Deno kills a child without a group of its own when the Worker that started it is
+   * terminated, but not a grouped one: dispose of it first. So turn it on for a child that starts children of its own (a shell
+   * command, a build tool, a server with workers) when a timeout, an abort or `await using` is
+   * what stops it.
+   *
+   * @default {undefined} (the child joins the parent's process group and session; only the
+   * child itself is signalled)
+   */
+  processGroup?: 0;
+  /**
+   * Start the child in a new session, and so in a new process group of its own: the same as
+   * `processGroup: 0` (see there for what it promises, and why it is off by default). Python:
+   * `start_new_session=True`, with one difference: tandem then signals the child's whole group,
+   * where Python signals the child alone.
+   *
+   * @default {false}
+   */
+  startNewSession?: boolean;
 }
 
 /** Options for {@linkcode Popen.wait}. Python: `Popen.wait(timeout)`, in milliseconds. */
@@ -169,6 +213,8 @@ const POPEN_OPTIONS: ReadonlySet<string> = new Set([
   "cwd",
   "env",
   "clearEnv",
+  "processGroup",
+  "startNewSession",
 ]);
 const WAIT_OPTIONS: ReadonlySet<string> = new Set(["timeout", "signal"]);
 const COMMUNICATE_OPTIONS: ReadonlySet<string> = new Set([
@@ -204,6 +250,12 @@ function decode(
  * its pipes, discarding unread output. A child that is neither awaited nor disposed keeps
  * running, and keeps the parent alive until it exits.
  *
+ * Process trees: by default only the child itself is signalled, so what it started (the
+ * commands of a shell, the workers of a server) survives it. Start it with `processGroup: 0`
+ * and it leads a process group of its own: then {@linkcode Popen.terminate},
+ * {@linkcode Popen.kill}, {@linkcode Popen.sendSignal} and `await using` signal the whole group,
+ * and no descendant survives disposal (see {@linkcode PopenOptions.processGroup}).
+ *
  * Deadlock: a child that fills a pipe nobody reads (about 64 KiB on Linux) blocks until it is
  * read. {@linkcode Popen.communicate} reads every pipe; {@linkcode Popen.wait} does not.
  *
@@ -222,6 +274,17 @@ function decode(
  * assert.equal(proc.poll(), 0);
  * ```
  *
+ * @example A process tree, stopped as one
+ * ```ts
+ * import { Popen } from "@tandem/tandem/subprocess";
+ * import assert from "node:assert/strict";
+ *
+ * // A shell and its two sleeps, all in the group the shell leads (its id is proc.pid).
+ * await using proc = new Popen(["sh", "-c", "sleep 10 & sleep 10 & wait"], { processGroup: 0 });
+ * proc.terminate(); // SIGTERM to all three
+ * assert.equal(await proc.wait(), -15);
+ * ```
+ *
  * @example A pipeline of two children
  * ```ts
  * import { Popen } from "@tandem/tandem/subprocess";
@@ -237,24 +300,32 @@ function decode(
 export class Popen implements PromiseLike<number>, AsyncDisposable {
   /** The command line the child was started with. */
   readonly args: readonly string[];
-  /** The child's process id. */
+  /**
+   * The child's process id; with `processGroup: 0` or `startNewSession`, also the id of the
+   * process group it leads (so {@linkcode killpg} takes it).
+   */
   readonly pid: number;
   #child: Child;
 
   /**
    * Starts the child. Python: `subprocess.Popen(args, stdin=..., stdout=..., stderr=...,
-   * cwd=..., env=...)`.
+   * cwd=..., env=..., process_group=..., start_new_session=...)`.
    *
    * @param args The program and its arguments, e.g. `["sleep", "1"]`. The program is looked up
    * in `PATH` unless it contains a slash. No shell is involved.
-   * @param options Where the standard streams go, the working directory and the environment.
+   * @param options Where the standard streams go, the working directory, the environment, and
+   * whether the child gets a process group of its own.
    *
    * @throws {Deno.errors.NotFound} When the program (or `cwd`) does not exist; the message
    * names it.
    * @throws {Deno.errors.PermissionDenied} When the program cannot be executed, or the `run`
    * permission is missing.
+   * @throws {Deno.errors.NotCapable} With `processGroup` or `startNewSession`, without run
+   * permission for every program (`--allow-run` without a list); nothing is started.
+   * @throws {Deno.errors.NotSupported} With `processGroup` or `startNewSession`, on Windows.
    * @throws {TypeError} When `args` is not a non-empty array of strings, or an option has the
    * wrong type or value (the message names it).
+   * @throws {RangeError} When `processGroup` is a number other than 0.
    *
    * @example
    * ```ts
@@ -279,6 +350,7 @@ export class Popen implements PromiseLike<number>, AsyncDisposable {
       cwd: checkCwd(what, opts.cwd),
       env: checkEnv(what, opts.env),
       clearEnv: checkBoolean(what, "clearEnv", opts.clearEnv),
+      group: checkGroupOptions(what, opts),
     });
     this.args = Object.freeze(checked);
     this.pid = this.#child.pid;
@@ -467,6 +539,10 @@ export class Popen implements PromiseLike<number>, AsyncDisposable {
    * Sends a signal to the child; does nothing once it has exited. Python:
    * `Popen.send_signal(signal)`.
    *
+   * A child with a process group of its own: sends the signal to the whole group (as a
+   * terminal sends Ctrl-C to a whole job), and does nothing once no process is left in the
+   * group, even while the child itself has exited and others remain.
+   *
    * @param signal A signal name such as `"SIGUSR1"`, or a signal number.
    *
    * @throws {TypeError} When `signal` is not a signal name or number, or not one this platform
@@ -489,7 +565,8 @@ export class Popen implements PromiseLike<number>, AsyncDisposable {
 
   /**
    * Asks the child to stop, with SIGTERM; does nothing once it has exited. The child may catch
-   * or ignore the signal. Python: `Popen.terminate()`.
+   * or ignore the signal. Python: `Popen.terminate()`. A child with a process group of its own:
+   * SIGTERM goes to every process left in the group (as {@linkcode Popen.sendSignal}).
    *
    * @example
    * ```ts
@@ -507,7 +584,8 @@ export class Popen implements PromiseLike<number>, AsyncDisposable {
 
   /**
    * Kills the child, with SIGKILL, which it cannot catch or ignore; does nothing once it has
-   * exited. Python: `Popen.kill()`.
+   * exited. Python: `Popen.kill()`. A child with a process group of its own: SIGKILL goes to
+   * every process left in the group (as {@linkcode Popen.sendSignal}), so the whole tree dies.
    *
    * @example
    * ```ts
@@ -553,6 +631,9 @@ export class Popen implements PromiseLike<number>, AsyncDisposable {
    * pipes: stdin is closed, a stream feeding stdin is cancelled, stdout and stderr are
    * cancelled and their unread output discarded. Called on leaving an `await using` scope;
    * safe to call more than once. Python: `Popen.__exit__` (which waits instead of killing).
+   *
+   * A child with a process group of its own: SIGKILL goes to every process left in the group,
+   * even when the child itself has already exited, so nothing it started outlives the scope.
    *
    * @returns A promise that resolves once the child is gone and the pipes are released.
    *

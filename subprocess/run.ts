@@ -6,6 +6,7 @@
 
 import { Child, KILL_DRAIN_GRACE_MS, type RawOutput } from "./_child.ts";
 import { TIMED_OUT } from "./_deadline.ts";
+import { checkGroupOptions } from "./_process_group.ts";
 import {
   checkArgs,
   checkBoolean,
@@ -53,9 +54,10 @@ export interface RunOptions extends PopenOptions {
   input?: string | Uint8Array;
   /**
    * How long the child may run, in milliseconds (Python counts seconds). When it runs out, the
-   * child is killed (SIGKILL) and `run` rejects with {@linkcode TimeoutExpired}, carrying what
-   * the child wrote before it died (read to the end of its pipes, or for at most 100 ms more
-   * when a grandchild holds them open).
+   * child is killed (SIGKILL), with its whole process group when it has one (`processGroup`),
+   * and `run` rejects with {@linkcode TimeoutExpired}, carrying what the child wrote before it
+   * died (read to the end of its pipes, or for at most 100 ms more when a grandchild outside
+   * its group holds them open).
    *
    * @default {undefined} (no limit)
    */
@@ -67,8 +69,9 @@ export interface RunOptions extends PopenOptions {
    */
   check?: boolean;
   /**
-   * Aborting kills the child (SIGKILL) and rejects with `signal.reason`. A signal aborted
-   * before the call rejects without starting the child.
+   * Aborting kills the child (SIGKILL), with its whole process group when it has one, and
+   * rejects with `signal.reason`. A signal aborted before the call rejects without starting the
+   * child.
    *
    * @default {undefined}
    */
@@ -82,6 +85,8 @@ const RUN_OPTIONS: ReadonlySet<string> = new Set([
   "cwd",
   "env",
   "clearEnv",
+  "processGroup",
+  "startNewSession",
   "capture",
   "encoding",
   "input",
@@ -109,8 +114,11 @@ function decode(
  *
  * Guarantees: when `run` settles, the child has exited and every pipe to it is released —
  * whether it resolves, times out (the child is killed with SIGKILL), is aborted (likewise),
- * or fails `check`. Grandchildren the child started are not tracked; if one keeps a captured
- * pipe open, `run` waits for it (as Python does), unless a timeout or abort ends the wait.
+ * or fails `check`. By default, grandchildren the child started are not tracked; if one keeps a
+ * captured pipe open, `run` waits for it (as Python does), unless a timeout or abort ends the
+ * wait. With `processGroup: 0` (or `startNewSession`), the child leads a process group of its
+ * own, and when `run` settles every process left in that group has been killed too, on every
+ * path: the whole tree a shell command or a build tool started goes with it.
  *
  * @param args The program and its arguments, e.g. `["echo", "hi"]`. The program is looked up in
  * `PATH` unless it contains a slash. No shell is involved.
@@ -123,12 +131,16 @@ function decode(
  * it.
  * @throws {Deno.errors.PermissionDenied} When the program cannot be executed, or the `run`
  * permission is missing.
+ * @throws {Deno.errors.NotCapable} With `processGroup` or `startNewSession`, without run
+ * permission for every program (`--allow-run` without a list); nothing is started.
+ * @throws {Deno.errors.NotSupported} With `processGroup` or `startNewSession`, on Windows.
  * @throws {TimeoutExpired} When `timeout` ms pass first; it carries the output so far.
  * @throws {CalledProcessError} With `check: true`, when the exit status is not 0; it carries
  * the status and the output.
  * @throws {TypeError} When `args` is not a non-empty array of strings, or an option has the
  * wrong type or conflicts with another (the message names it).
- * @throws {RangeError} When `timeout` is negative or `encoding` is unknown.
+ * @throws {RangeError} When `timeout` is negative, `encoding` is unknown, or `processGroup` is
+ * not 0.
  * @throws {unknown} `signal.reason`, when `signal` aborts.
  *
  * @example The book's first example
@@ -161,6 +173,23 @@ function decode(
  * assert.equal(merged.stderr, null);
  *
  * await assert.rejects(run(["sh", "-c", "exit 2"], { check: true }), CalledProcessError);
+ * ```
+ *
+ * @example A process tree, killed whole on timeout
+ * ```ts
+ * import { run, TimeoutExpired } from "@tandem/tandem/subprocess";
+ * import assert from "node:assert/strict";
+ *
+ * // The shell prints the pids of its two sleeps; the timeout kills all three processes, so
+ * // the sleeps close the captured pipe at once and the output is complete.
+ * const error = await run(["sh", "-c", "sleep 10 & echo $!; sleep 10 & echo $!; wait"], {
+ *   processGroup: 0,
+ *   timeout: 200,
+ *   capture: true,
+ *   encoding: "utf-8",
+ * }).catch((e) => e);
+ * assert.ok(error instanceof TimeoutExpired);
+ * assert.match(String(error.stdout), /^\d+\n\d+\n$/);
  * ```
  */
 export function run(
@@ -217,6 +246,7 @@ export async function run(
   const cwd = checkCwd(WHAT, opts.cwd);
   const env = checkEnv(WHAT, opts.env);
   const clearEnv = checkBoolean(WHAT, "clearEnv", opts.clearEnv);
+  const group = checkGroupOptions(WHAT, opts);
   const decoder = checkEncoding(WHAT, opts.encoding);
   const timeout = checkTimeout(WHAT, opts.timeout);
   const check = checkBoolean(WHAT, "check", opts.check);
@@ -224,7 +254,7 @@ export async function run(
   signal?.throwIfAborted();
 
   const args_ = Object.freeze(checked);
-  const child = new Child({ args: checked, stdin, stdout, stderr, cwd, env, clearEnv });
+  const child = new Child({ args: checked, stdin, stdout, stderr, cwd, env, clearEnv, group });
   let output: RawOutput;
   try {
     const outcome = await child.communicate(WHAT, input, opts.input, timeout, signal);

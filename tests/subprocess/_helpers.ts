@@ -84,3 +84,81 @@ export function allBytes(bytes: Uint8Array, value: number): boolean {
 export function utf8(text: string): Uint8Array<ArrayBuffer> {
   return new TextEncoder().encode(text);
 }
+
+/** What /proc/<pid>/stat says about a process: its state, parent, process group and session. */
+export interface ProcStat {
+  pid: number;
+  /** "R" running, "S" sleeping, "Z" zombie (exited, not yet reaped), and so on. */
+  state: string;
+  ppid: number;
+  pgrp: number;
+  session: number;
+}
+
+/** Reads /proc/<pid>/stat, or null when there is no such process. */
+export function procStat(pid: number): ProcStat | null {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+  // "pid (comm) state ppid pgrp session ...": comm may hold spaces and parentheses.
+  const [state, ppid, pgrp, session] = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  return { pid, state, ppid: Number(ppid), pgrp: Number(pgrp), session: Number(session) };
+}
+
+/** Whether the process exists and has not exited (a zombie has exited; it only awaits reaping). */
+export function isRunning(pid: number): boolean {
+  const stat = procStat(pid);
+  return stat !== null && stat.state !== "Z";
+}
+
+/** The pids of the processes in group `pgid` that have not exited, found by scanning /proc. */
+export function groupMembers(pgid: number): number[] {
+  const members: number[] = [];
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    const stat = procStat(Number(entry.name));
+    if (stat !== null && stat.pgrp === pgid && stat.state !== "Z") members.push(stat.pid);
+  }
+  return members.sort((a, b) => a - b);
+}
+
+/**
+ * The processes of group `pgid` still running after up to `ms` ms of waiting for none to be
+ * left (a SIGKILLed process ends as soon as the kernel schedules it, a moment after the signal).
+ */
+export async function survivors(pgid: number, ms = 2000): Promise<number[]> {
+  const end = performance.now() + ms;
+  for (;;) {
+    const members = groupMembers(pgid);
+    if (members.length === 0 || performance.now() > end) return members;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Waits until group `pgid` has at least `count` running processes; returns them. */
+export async function waitForMembers(pgid: number, count: number, ms = 5000): Promise<number[]> {
+  const end = performance.now() + ms;
+  for (;;) {
+    const members = groupMembers(pgid);
+    if (members.length >= count) return members;
+    if (performance.now() > end) {
+      throw new Error(`Group ${pgid} has ${members.length} processes, not ${count}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** SIGKILLs each of these processes that still runs, one pid at a time (test cleanup). */
+export function killEach(pids: readonly number[]): void {
+  for (const pid of pids) {
+    try {
+      Deno.kill(pid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+}

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 
 const demo = new URL("../../demo/item52_subprocess.ts", import.meta.url).pathname;
 
-Deno.test("the item 52 demo prints the book's output, then parallel children and a pipeline", async () => {
+Deno.test("the item 52 demo prints the book's output, then parallel children, a pipeline and a process tree killed whole", async () => {
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", demo],
     env: { NO_COLOR: "1" },
@@ -30,8 +30,14 @@ Deno.test("the item 52 demo prints the book's output, then parallel children and
   // Ten 0.1 s sleeps in parallel take about 0.1 s; in series they would take 1 s.
   assert.ok(Number(finished[1]) < 1, `parallel children took ${finished[1]} s`);
 
-  assert.equal(lines.length, 3);
-  for (const line of lines) {
-    assert.match(line, /^base64 \| sha256sum: \.\.\.[0-9a-f]{10} \(matches\)$/);
+  for (let i = 0; i < 3; i++) {
+    assert.match(lines.shift()!, /^base64 \| sha256sum: \.\.\.[0-9a-f]{10} \(matches\)$/);
   }
+
+  // What tandem adds: the shell and its two sleeps were all killed on timeout.
+  assert.match(
+    lines.shift()!,
+    /^Process tree \(a shell and 2 sleeps, group \d+\) timed out after 300 ms: 0 of 3 processes still running \(checked \/proc\)$/,
+  );
+  assert.deepEqual(lines, []);
 });

@@ -551,7 +551,7 @@ Deno.test("run() rejects bad arguments with an error naming the parameter and va
       "Python's option name",
       () => run(["true"], { capture_output: true } as object),
       TypeError,
-      "Cannot run process: 'options' has no field 'capture_output' (known fields: stdin, stdout, stderr, cwd, env, clearEnv, capture, encoding, input, timeout, check, signal)",
+      "Cannot run process: 'options' has no field 'capture_output' (known fields: stdin, stdout, stderr, cwd, env, clearEnv, processGroup, startNewSession, capture, encoding, input, timeout, check, signal)",
     ],
   ];
   for (const [name, call, type, message] of cases) {
