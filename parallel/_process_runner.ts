@@ -27,6 +27,7 @@ import {
   recordToError,
   UNSTARTED,
 } from "./_frames.ts";
+import { killpg } from "@tandem/tandem/subprocess";
 import type { Runner, RunnerHooks } from "./runner.ts";
 
 /** How long a child may take to say READY before it counts as failed to start. */
@@ -66,6 +67,7 @@ export class ProcessRunner implements Runner {
   #hooks: RunnerHooks;
   #startTimer: ReturnType<typeof setTimeout>;
   #referenced = true;
+  #grouped: boolean;
 
   constructor(options: ProcessRunnerOptions) {
     if ((Deno.build as { standalone?: boolean }).standalone) {
@@ -75,11 +77,17 @@ export class ProcessRunner implements Runner {
       );
     }
     this.#hooks = options;
+    // The child leads a process group of its own where this process may signal groups, so that
+    // ending it also ends whatever its tasks started (run(), Popen). It still ends with its
+    // parent: it exits when its stdin closes.
+    this.#grouped = Deno.build.os !== "windows" &&
+      Deno.permissions.querySync({ name: "run" }).state === "granted";
     this.#child = new Deno.Command(Deno.execPath(), {
       args: ["run", "--no-prompt", ...options.denoArgs, options.host.href],
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
+      detached: this.#grouped,
     }).spawn();
     this.id = this.#child.pid;
     this.#writer = this.#child.stdin.getWriter();
@@ -121,6 +129,10 @@ export class ProcessRunner implements Runner {
   }
 
   #kill(): void {
+    if (this.#grouped) {
+      killpg(this.#child.pid, "SIGKILL");
+      return;
+    }
     try {
       this.#child.kill("SIGKILL");
     } catch { /* already exited */ }
@@ -250,6 +262,8 @@ export class ProcessRunner implements Runner {
       }
     } catch { /* the pipe broke: the process is gone */ }
     const status = await this.#child.status;
+    // What the child's tasks started and left behind goes with it.
+    if (this.#grouped) killpg(this.#child.pid, "SIGKILL");
     try {
       await this.#writer.close();
     } catch { /* already closed */ }

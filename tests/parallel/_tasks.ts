@@ -186,3 +186,13 @@ export const exitOn = task(import.meta.url, function exitOn(n: number): number {
   if (n === 2) Deno.exit(4);
   return n;
 });
+
+/** Starts `sleep 30` as a child of its own, writes its pid to `file`, then waits forever. */
+export const startSleeperAndHang = task(
+  import.meta.url,
+  async function startSleeperAndHang(file: string): Promise<never> {
+    const sleeper = new Deno.Command("sleep", { args: ["30"] }).spawn();
+    await Deno.writeTextFile(file, String(sleeper.pid));
+    return await new Promise<never>(() => {});
+  },
+);

@@ -15,6 +15,7 @@ import {
   returnFunction,
   sleep,
   square,
+  startSleeperAndHang,
   typesOf,
 } from "./_tasks.ts";
 
@@ -130,6 +131,38 @@ Deno.test("submitWith({ timeout }) kills a stuck process and the pool carries on
   assert.notEqual(await pool.submit(processId), first);
   assert.equal(await pool.submit(sleep, 1, "after"), "after");
 });
+
+Deno.test("a timed-out task's own child processes end with its process (the child leads a process group)", async () => {
+  const file = await Deno.makeTempFile();
+  try {
+    await using pool = new ProcessPoolExecutor({
+      maxWorkers: 1,
+      denoArgs: ["--allow-read", "--allow-write", "--allow-run=sleep"],
+    });
+    await assert.rejects(
+      pool.submitWith({ timeout: 1500 }, startSleeperAndHang, file).result(),
+      TimeoutError,
+    );
+    const sleeper = Number(await Deno.readTextFile(file));
+    assert.ok(sleeper > 0, "the task started its sleep");
+    const deadline = performance.now() + 2000;
+    while (alive(sleeper) && performance.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.ok(!alive(sleeper), "the task's sleep outlived its process");
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
+function alive(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
 
 Deno.test("children get only the permissions in denoArgs", async () => {
   {
