@@ -396,10 +396,29 @@ export class NatsExecutor extends BaseExecutor {
     return future;
   }
 
+  /**
+   * Publishes one task to the stream. Called by `submit`.
+   *
+   * @typeParam A The task's parameter types.
+   * @typeParam R The task's result type.
+   * @param future The task's future.
+   * @param task The task.
+   * @param args Its arguments.
+   */
   protected start<A extends unknown[], R>(future: Future<R>, task: Task<A, R>, args: A): void {
     this.#enqueue(future as Future<unknown>, task, { args }, false);
   }
 
+  /**
+   * Publishes one chunk of `map` as one message: one worker runs its items and sends back
+   * their outcomes together.
+   *
+   * @typeParam A The task's parameter types.
+   * @typeParam R The task's result type.
+   * @param future The chunk's future.
+   * @param task The task.
+   * @param argsList One argument list per item.
+   */
   protected override startChunk<A extends unknown[], R>(
     future: Future<TaskOutcome<R>[]>,
     task: Task<A, R>,
@@ -408,6 +427,11 @@ export class NatsExecutor extends BaseExecutor {
     this.#enqueue(future as Future<unknown>, task, { chunk: argsList }, true);
   }
 
+  /**
+   * Unsubscribes and closes the connection, after submitted work has settled.
+   *
+   * @returns A promise that resolves when the connection is closed.
+   */
   protected async close(): Promise<void> {
     clearTimeout(this.#lostTimer);
     for (const sub of this.#subs) sub.unsubscribe();

@@ -32,7 +32,8 @@ export interface NatsServerOptions {
    */
   storeDir?: string;
   /**
-   * The server binary.
+   * The server binary: a path, or a name looked up on `PATH` and then in `/usr/sbin` (where
+   * Debian installs it), `/usr/local/sbin` and `/usr/local/bin`.
    *
    * @default {"nats-server"}
    */
@@ -107,7 +108,7 @@ export class NatsServer implements AsyncDisposable {
    */
   static async available(binary = "nats-server"): Promise<boolean> {
     try {
-      const { success } = await new Deno.Command(binary, {
+      const { success } = await new Deno.Command(findBinary(binary), {
         args: ["--version"],
         stdout: "null",
         stderr: "null",
@@ -138,7 +139,7 @@ export class NatsServer implements AsyncDisposable {
    * ```
    */
   static async start(options: NatsServerOptions = {}): Promise<NatsServer> {
-    const binary = options.binary ?? "nats-server";
+    const binary = findBinary(options.binary ?? "nats-server");
     const port = options.port ?? freePort();
     const ownsStore = options.storeDir === undefined;
     const storeDir = options.storeDir ?? await Deno.makeTempDir({ prefix: "tandem-nats-" });
@@ -266,6 +267,18 @@ export class NatsServer implements AsyncDisposable {
     await child.status;
     await this.#drain;
   }
+}
+
+/** `binary` itself if it is a path or on `PATH`, else where packages put it, else `binary`. */
+function findBinary(binary: string): string {
+  if (binary.includes("/")) return binary;
+  const path = (Deno.env.get("PATH") ?? "").split(":").filter((dir) => dir !== "");
+  for (const dir of [...path, "/usr/sbin", "/usr/local/sbin", "/usr/local/bin"]) {
+    try {
+      if (Deno.statSync(`${dir}/${binary}`).isFile) return `${dir}/${binary}`;
+    } catch { /* not here */ }
+  }
+  return binary;
 }
 
 /** A port on 127.0.0.1 that nothing listens on right now. */

@@ -115,11 +115,13 @@ export async function startWorker(
     return text;
   })();
   const worker = new WorkerProcess(child, stderr);
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const outcome = await Promise.race([
     isReady.then(() => "ready"),
     child.status.then(() => "exited"),
-    new Promise((r) => setTimeout(r, 20_000, "timeout")).then((x) => x),
+    new Promise((r) => timer = setTimeout(r, 20_000, "timeout")),
   ]);
+  clearTimeout(timer);
   if (outcome !== "ready") {
     await worker.kill();
     throw new Error(`worker did not start (${outcome}):\n${await stderr}`);
