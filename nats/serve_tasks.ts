@@ -63,7 +63,7 @@ export interface ServeTasksOptions {
    * Held messages are kept alive with heartbeats, so they are not delivered elsewhere; a
    * smaller number spreads tasks more evenly over workers.
    *
-   * @default {maxWorkers * 16}
+   * @default {maxWorkers * 2} (raise it for many small tasks)
    */
   prefetch?: number;
   /**
@@ -175,7 +175,7 @@ export async function serveTasks(options: ServeTasksOptions): Promise<TaskServer
   const maxWorkers = options.maxWorkers ?? navigator.hardwareConcurrency;
   const ackWait = options.ackWait ?? 30_000;
   const maxDeliver = options.maxDeliver ?? 3;
-  const prefetch = options.prefetch ?? maxWorkers * 16;
+  const prefetch = options.prefetch ?? maxWorkers * 2;
   for (const [key, value] of Object.entries({ maxWorkers, ackWait, maxDeliver, prefetch })) {
     if (!Number.isInteger(value) || value < 1) {
       throw new RangeError(

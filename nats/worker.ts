@@ -31,7 +31,7 @@ const USAGE = `Usage: deno run -A jsr:@tandem/nats/worker [options]
   --root DIR           code folder: tasks are found here    [current folder]
   --pool worker|process  run tasks on Web Workers or child processes [worker]
   --workers N          tasks at once                        [CPU count]
-  --prefetch N         task messages held at once           [16 x workers]
+  --prefetch N         task messages held at once           [2 x workers]
   --ack-wait MS        redeliver a task whose worker went silent after MS [30000]
   --max-deliver N      deliveries before a task fails       [3]
   --id NAME            this worker's name                   [host:pid]`;
