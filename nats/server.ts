@@ -164,6 +164,11 @@ export class NatsServer implements AsyncDisposable {
     return `nats://127.0.0.1:${this.port}`;
   }
 
+  /** The server's process id, while it runs. */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
   /** Whether the server process is running (as far as this object knows). */
   get running(): boolean {
     return this.#child !== undefined;
