@@ -11,7 +11,12 @@ import { connect } from "@nats-io/transport-node";
 
 const [server, subject] = Deno.args;
 const nc = await connect({ servers: server });
-nc.subscribe(subject, { queue: "echo", callback: (_, msg) => msg.respond(msg.data) });
+nc.subscribe(subject, {
+  queue: "echo",
+  callback: (_, msg) => {
+    msg.respond(msg.data);
+  },
+});
 await nc.flush();
 console.error("echo ready");
 await nc.closed();
