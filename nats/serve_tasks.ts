@@ -106,6 +106,9 @@ interface LocalPool {
   shutdown(): Promise<void>;
 }
 
+/** How many more times a request to a submitter is sent when it goes unanswered. */
+const RETRIES = 20;
+
 interface Lane<T> {
   busy: boolean;
   items: T[];
@@ -357,23 +360,37 @@ class Server implements TaskServer {
 
   async #askToStart(reply: string, list: Held[]): Promise<void> {
     const request: StartRequest = { kind: "start", worker: this.id, ids: list.map((h) => h.id) };
-    let decisions: Decision[];
-    try {
-      const answer = await this.#nc.request(reply, encode(request), {
-        timeout: this.#requestTimeout,
-      });
-      decisions = decode(answer.data);
-    } catch (error) {
-      // No responders: the submitter has gone, so its tasks are dropped unrun. Otherwise (a
-      // lost server, a busy submitter) the tasks go back to the queue for a later try.
-      const how = isNoResponders(error) ? "term" : "nak";
-      for (const held of list) this.#release(held, how);
+    const answer = await this.#ask(reply, encode(request));
+    if (answer === "gone" || answer === "lost") {
+      // The submitter has gone: its tasks are dropped unrun. Lost (no answer for a while): the
+      // tasks go back to the queue for a later try.
+      for (const held of list) this.#release(held, answer === "gone" ? "term" : "nak");
       return;
     }
+    const decisions = decode<Decision[]>(answer);
     list.forEach((held, index) => {
       if (decisions[index] !== "go") this.#release(held, "term");
       else this.#track(this.#run(held));
     });
+  }
+
+  /**
+   * Sends a request to a submitter, trying again while there is no answer (a lost server, a
+   * busy submitter) for a bounded time; the held messages stay alive meanwhile.
+   *
+   * @returns The answer; `"gone"` if no one listens on `reply` (the submitter has gone);
+   * `"lost"` if there was no answer after every try.
+   */
+  async #ask(reply: string, data: Uint8Array): Promise<Uint8Array | "gone" | "lost"> {
+    for (let attempt = 0;; attempt++) {
+      try {
+        return (await this.#nc.request(reply, data, { timeout: this.#requestTimeout })).data;
+      } catch (error) {
+        if (isNoResponders(error)) return "gone";
+        if (attempt >= RETRIES || this.#nc.isClosed()) return "lost";
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
   }
 
   async #run(held: Held): Promise<void> {
@@ -458,24 +475,10 @@ class Server implements TaskServer {
       await this.#report(reply, [[held, Array.isArray(outcome) ? outcome.map(() => bad) : bad]]);
       return;
     }
-    for (let attempt = 0;; attempt++) {
-      try {
-        await this.#nc.request(reply, data, { timeout: this.#requestTimeout });
-        for (const [held] of list) this.#release(held, "ack");
-        return;
-      } catch (error) {
-        if (isNoResponders(error)) {
-          // The submitter has gone: nobody wants the result.
-          for (const [held] of list) this.#release(held, "ack");
-          return;
-        }
-        if (attempt >= 20 || this.#nc.isClosed()) {
-          for (const [held] of list) this.#release(held, "nak");
-          return;
-        }
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    }
+    const answer = await this.#ask(reply, data);
+    // Acknowledged once the submitter has the outcomes, or has gone (nobody wants them); after
+    // no answer at all, the tasks go back to the queue (at-least-once).
+    for (const [held] of list) this.#release(held, answer === "lost" ? "nak" : "ack");
   }
 }
 
