@@ -3,7 +3,7 @@ import { pathToFileURL } from "node:url";
 import { BrokenExecutorError, task, TimeoutError } from "@tandem/tandem/futures";
 import { PoolQueueFullError } from "@tandem/tandem/parallel";
 import { NatsExecutor, serveTasks } from "../mod.ts";
-import { double, fail, gcd, noop, recordThen, sleepThen } from "./_tasks.ts";
+import { double, fail, gcd, noop, pid, recordThen, sleepThen } from "./_tasks.ts";
 import { lines, processesWith, ROOT, startServer, uniqueName, until } from "./_helpers.ts";
 
 Deno.test("NatsExecutor.connect() names the address when no server runs there", async () => {
@@ -220,4 +220,36 @@ Deno.test("NatsExecutor fails unfinished futures with BrokenExecutorError when t
   assert.match((error as Error).message, /Lost the NATS server at nats:\/\/127\.0\.0\.1:\d+/);
   assert.ok(performance.now() - started < 5_000);
   await assert.rejects(pool.submit(double, 2).result(), BrokenExecutorError);
+});
+
+Deno.test("A task that runs longer than ackWait is kept alive by heartbeats and runs once", async () => {
+  await using server = await startServer();
+  const name = uniqueName();
+  const log = await Deno.makeTempFile();
+  try {
+    const options = { servers: server.url, name, root: ROOT, maxWorkers: 1, ackWait: 600 };
+    await using _one = await serveTasks(options);
+    await using _two = await serveTasks(options);
+    await using pool = await NatsExecutor.connect({ servers: server.url, name, root: ROOT });
+    assert.equal(await pool.submit(recordThen, log, "ran", 2_000, "done"), "done");
+    assert.deepEqual(await lines(log), ["ran"]);
+  } finally {
+    await Deno.remove(log);
+  }
+});
+
+Deno.test("serveTasks({ pool: 'process' }) runs tasks in child Deno processes", async () => {
+  await using server = await startServer();
+  const name = uniqueName();
+  await using _worker = await serveTasks({
+    servers: server.url,
+    name,
+    root: ROOT,
+    pool: "process",
+    maxWorkers: 1,
+  });
+  await using pool = await NatsExecutor.connect({ servers: server.url, name, root: ROOT });
+  const ranIn = await pool.submit(pid);
+  assert.notEqual(ranIn, Deno.pid);
+  assert.equal(await pool.submit(double, 4), 8);
 });
