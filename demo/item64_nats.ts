@@ -90,6 +90,11 @@ function seconds(ms: number): string {
 
 /** Runs the demo. */
 export async function main(): Promise<void> {
+  if (!/(^|\/)deno(\.exe)?$/.test(Deno.execPath())) {
+    console.log("This demo starts its workers with `deno run`, which a compiled binary cannot do:");
+    console.log("run it with `deno task demo 64 --nats`.");
+    return;
+  }
   if (!(await NatsServer.available())) {
     console.log(`This demo needs nats-server, which is not installed: ${INSTALL_HINT}.`);
     console.log("Skipped (nothing else is needed: the client comes from npm).");
