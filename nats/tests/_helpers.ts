@@ -5,6 +5,8 @@
  * @module
  */
 
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
 import { NatsServer } from "../server.ts";
 
 /** The package folder: the code root of the tests' workers and submitters. */
@@ -162,5 +164,16 @@ export async function lines(path: string): Promise<string[]> {
     return (await Deno.readTextFile(path)).split("\n").filter((line) => line !== "");
   } catch {
     return [];
+  }
+}
+
+/** Messages left in the task stream of queue `name`. */
+export async function queued(url: string, name: string): Promise<number> {
+  const nc = await connect({ servers: url });
+  try {
+    const jsm = await jetstreamManager(nc);
+    return (await jsm.streams.info(`TANDEM_${name}`)).state.messages;
+  } finally {
+    await nc.close();
   }
 }

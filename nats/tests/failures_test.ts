@@ -1,29 +1,17 @@
 import assert from "node:assert/strict";
-import { jetstreamManager } from "@nats-io/jetstream";
-import { connect } from "@nats-io/transport-node";
 import { BrokenExecutorError } from "@tandem/tandem/futures";
 import { NatsExecutor, serveTasks } from "../mod.ts";
 import { double, pidThen, sleepThen } from "./_tasks.ts";
 import {
   lines,
   processesWith,
+  queued,
   ROOT,
   startServer,
   startWorker,
   uniqueName,
   until,
 } from "./_helpers.ts";
-
-/** Messages left in the task stream of queue `name`. */
-async function queued(url: string, name: string): Promise<number> {
-  const nc = await connect({ servers: url });
-  try {
-    const jsm = await jetstreamManager(nc);
-    return (await jsm.streams.info(`TANDEM_${name}`)).state.messages;
-  } finally {
-    await nc.close();
-  }
-}
 
 Deno.test("A worker killed mid-task: the task runs again on another worker (at-least-once)", async () => {
   await using server = await startServer();

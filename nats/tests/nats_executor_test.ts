@@ -4,7 +4,7 @@ import { BrokenExecutorError, task, TimeoutError } from "@tandem/tandem/futures"
 import { PoolQueueFullError } from "@tandem/tandem/parallel";
 import { NatsExecutor, serveTasks } from "../mod.ts";
 import { double, fail, gcd, noop, pid, recordThen, sleepThen } from "./_tasks.ts";
-import { lines, processesWith, ROOT, startServer, uniqueName, until } from "./_helpers.ts";
+import { lines, processesWith, queued, ROOT, startServer, uniqueName, until } from "./_helpers.ts";
 
 Deno.test("NatsExecutor.connect() names the address when no server runs there", async () => {
   await assert.rejects(
@@ -252,4 +252,25 @@ Deno.test("serveTasks({ pool: 'process' }) runs tasks in child Deno processes", 
   const ranIn = await pool.submit(pid);
   assert.notEqual(ranIn, Deno.pid);
   assert.equal(await pool.submit(double, 4), 8);
+});
+
+Deno.test("shutdown({ cancelFutures: true }) cancels pending tasks and deletes them from the stream", async () => {
+  await using server = await startServer();
+  const name = uniqueName();
+  const pool = await NatsExecutor.connect({ servers: server.url, name, root: ROOT });
+  const futures = [1, 2, 3].map((n) => pool.submit(double, n));
+  await new Promise((r) => setTimeout(r, 100));
+  await pool.shutdown({ cancelFutures: true });
+  assert.deepEqual(futures.map((f) => f.cancelled()), [true, true, true]);
+  await until(async () => (await queued(server.url, name)) === 0, 5_000);
+  const log = await Deno.makeTempFile();
+  try {
+    // A worker that starts later finds nothing of them to run.
+    await using worker = await serveTasks({ servers: server.url, name, root: ROOT, maxWorkers: 1 });
+    await using other = await NatsExecutor.connect({ servers: server.url, name, root: ROOT });
+    assert.equal(await other.submit(recordThen, log, "later", 0, "ok"), "ok");
+    assert.equal(worker.completed, 1);
+  } finally {
+    await Deno.remove(log);
+  }
 });
