@@ -70,7 +70,8 @@ export interface NatsExecutorOptions {
   maxQueue?: number;
   /**
    * Whether workers must check that their copy of a root-relative task module has the same
-   * content (SHA-256) as the submitter's, and refuse the task when it differs.
+   * content (SHA-256) as the submitter's, and refuse the task when it differs. Only the task's
+   * own module file is compared, not the modules it imports.
    *
    * @default {true}
    */

@@ -221,6 +221,7 @@ class Server implements TaskServer {
   readonly #root: URL;
   readonly #requestTimeout: number;
   readonly #held = new Set<Held>();
+  readonly #references = new Map<string, Task<unknown[], unknown>>();
   readonly #heartbeat: ReturnType<typeof setInterval>;
   readonly #running = new Set<Promise<void>>();
   readonly #pulled: Promise<void>;
@@ -448,8 +449,14 @@ class Server implements TaskServer {
     }
     // A reference, not an import here: the local pool imports the module in its workers, and
     // reports a missing export with the module and the name.
-    const placeholder = { [payload.name]: () => {} }[payload.name];
-    return makeTask(url, placeholder, { name: payload.name }) as Task<unknown[], unknown>;
+    const key = `${url}#${payload.name}`;
+    let found = this.#references.get(key);
+    if (found === undefined) {
+      const placeholder = { [payload.name]: () => {} }[payload.name];
+      found = makeTask(url, placeholder, { name: payload.name }) as Task<unknown[], unknown>;
+      this.#references.set(key, found);
+    }
+    return found;
   }
 
   async #report(reply: string, list: [Held, WireOutcome | WireOutcome[]][]): Promise<void> {
