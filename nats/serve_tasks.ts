@@ -288,6 +288,7 @@ class Server implements TaskServer {
       try {
         const batch = await this.#consumer.fetch({ max_messages: room, expires: 5_000 });
         this.#batchInFlight = batch;
+        if (this.#stopping !== undefined) batch.stop();
         for await (const msg of batch) this.#accept(msg);
       } catch {
         // A lost server: the client reconnects; pull again shortly.
