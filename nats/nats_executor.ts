@@ -151,8 +151,9 @@ const DUPLICATE_WINDOW = 120_000;
  * Guarantees:
  * - **At-least-once.** A task runs once unless its worker dies (or loses the server) mid-task:
  *   then, after the consumer's `ackWait`, JetStream delivers it again to another worker, up to
- *   `maxDeliver` times; after the last, its future fails with `BrokenExecutorError`. Tasks that
- *   can run twice must be idempotent.
+ *   `maxDeliver` times; after the last, its future fails with `BrokenExecutorError` (JetStream
+ *   gives up when it would deliver the task again, so once some worker asks for work). Tasks
+ *   that can run twice must be idempotent.
  * - **Future states.** A future is pending until a worker asks to start its task; the answer
  *   marks it running. `cancel()` succeeds only while pending, and a cancelled task never runs
  *   (its message is deleted from the stream). A running task cannot be stopped from here.
