@@ -1,7 +1,7 @@
 /**
  * The demo runner: `deno task demo` runs every item's demo in book order, `deno task demo 55`
- * runs one, `deno task demo --list` lists them. The same entry is what `deno task compile`
- * turns into a single binary.
+ * runs one (`deno task demo 64 --nats`: item 64 on NATS), `deno task demo --list` lists them.
+ * The same entry is what `deno task compile` turns into a single binary.
  *
  * @module
  */
@@ -66,6 +66,10 @@ const DEMOS: Record<string, Demo> = {
     title: "Consider concurrent.futures for True Parallelism",
     load: () => import("./item64_gcd.ts"),
   },
+  "64-nats": {
+    title: "Consider concurrent.futures for True Parallelism, past one machine (NATS)",
+    load: () => import("./item64_nats.ts"),
+  },
 };
 
 function list(): string {
@@ -86,6 +90,10 @@ async function runDemo(item: string): Promise<void> {
  * @returns The process exit code.
  */
 export async function main(args: string[]): Promise<number> {
+  // `64 --nats` is item 64 on NatsExecutor.
+  if (args.includes("--nats")) {
+    args = args.filter((arg) => arg !== "--nats").map((arg) => arg === "64" ? "64-nats" : arg);
+  }
   if (args.includes("--list") || args.includes("--help")) {
     console.log(`Demos (deno task demo [item ...]):\n${list()}`);
     return 0;
@@ -96,7 +104,9 @@ export async function main(args: string[]): Promise<number> {
     console.error(`Demos (deno task demo [item ...]):\n${list()}`);
     return 1;
   }
-  const items = args.length > 0 ? args : Object.keys(DEMOS).sort((a, b) => Number(a) - Number(b));
+  const items = args.length > 0
+    ? args
+    : Object.keys(DEMOS).sort((a, b) => parseFloat(a) - parseFloat(b));
   for (const item of items) await runDemo(item);
   return 0;
 }

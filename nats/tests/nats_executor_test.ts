@@ -1,0 +1,276 @@
+import assert from "node:assert/strict";
+import { pathToFileURL } from "node:url";
+import { BrokenExecutorError, task, TimeoutError } from "@tandem/tandem/futures";
+import { PoolQueueFullError } from "@tandem/tandem/parallel";
+import { NatsExecutor, serveTasks } from "../mod.ts";
+import { double, fail, gcd, noop, pid, recordThen, sleepThen } from "./_tasks.ts";
+import { lines, processesWith, queued, ROOT, startServer, uniqueName, until } from "./_helpers.ts";
+
+Deno.test("NatsExecutor.connect() names the address when no server runs there", async () => {
+  await assert.rejects(
+    NatsExecutor.connect({ servers: "127.0.0.1:9", connectTimeout: 2_000 }),
+    (error: Error) => {
+      assert.match(error.message, /Cannot connect NatsExecutor to 127\.0\.0\.1:9/);
+      assert.match(error.message, /nats-server -js/);
+      return true;
+    },
+  );
+});
+
+Deno.test("NatsExecutor runs submit and map, and carries errors through the hub's codec", async () => {
+  await using server = await startServer();
+  const name = uniqueName();
+  await using _worker = await serveTasks({ servers: server.url, name, root: ROOT, maxWorkers: 2 });
+  await using pool = await NatsExecutor.connect({ servers: server.url, name, root: ROOT });
+  assert.equal(await pool.submit(double, 21), 42);
+  const error = await pool.submit(fail, "too big").exception();
+  assert.ok(error instanceof RangeError);
+  assert.equal((error as RangeError).message, "too big");
+  const results: number[] = [];
+  for await (const n of pool.map(gcd, [[12, 18], [35, 49], [9, 6]])) results.push(n);
+  assert.deepEqual(results, [6, 7, 3]);
+  const many = Array.from({ length: 250 }, (_, i) => i);
+  const chunked: number[] = [];
+  for await (const n of pool.map(double, many, { chunkSize: 40 })) chunked.push(n);
+  assert.deepEqual(chunked, many.map((n) => n * 2));
+});
+
+Deno.test("NatsExecutor.map() with chunkSize throws an item's error at its position", async () => {
+  await using server = await startServer();
+  const name = uniqueName();
+  await using _worker = await serveTasks({ servers: server.url, name, root: ROOT, maxWorkers: 1 });
+  await using pool = await NatsExecutor.connect({ servers: server.url, name, root: ROOT });
+  const seen: string[] = [];
+  await assert.rejects(async () => {
+    for await (const s of pool.map(fail, ["a", "b"], { chunkSize: 2 })) seen.push(s);
+  }, /a/);
+  assert.deepEqual(seen, []);
+});
+
+Deno.test("A NatsExecutor future is pending until a worker starts it; cancel() works only then", async () => {
+  await using server = await startServer();
+  const name = uniqueName();
+  const log = await Deno.makeTempFile();
+  try {
+    await using pool = await NatsExecutor.connect({ servers: server.url, name, root: ROOT });
+    const first = pool.submit(recordThen, log, "first", 300, "first");
+    const second = pool.submit(recordThen, log, "second", 0, "second");
+    assert.equal(first.running(), false);
+    await using _worker = await serveTasks({
+      servers: server.url,
+      name,
+      root: ROOT,
+      maxWorkers: 1,
+      prefetch: 1,
+    });
+    await until(() => first.running());
+    assert.equal(first.cancel(), false, "a running task cannot be cancelled");
+    assert.equal(second.cancel(), true, "a pending task can be cancelled");
+    assert.equal(await first, "first");
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(await lines(log), ["first"], "a cancelled task never runs");
+  } finally {
+    await Deno.remove(log);
+  }
+});
+
+Deno.test("NatsExecutor.submitWith({ timeout }) fails a task that runs too long, and the worker goes on", async () => {
+  await using server = await startServer();
+  const name = uniqueName();
+  await using _worker = await serveTasks({ servers: server.url, name, root: ROOT, maxWorkers: 1 });
+  await using pool = await NatsExecutor.connect({ servers: server.url, name, root: ROOT });
+  await assert.rejects(
+    pool.submitWith({ timeout: 200 }, sleepThen, 60_000, "late").result(),
+    TimeoutError,
+  );
+  assert.equal(await pool.submit(double, 2), 4);
+});
+
+Deno.test("NatsExecutor with maxQueue refuses a submit beyond it; submitAsync waits for room", async () => {
+  await using server = await startServer();
+  const name = uniqueName();
+  await using pool = await NatsExecutor.connect({
+    servers: server.url,
+    name,
+    root: ROOT,
+    maxQueue: 2,
+  });
+  const queued = [pool.submit(double, 1), pool.submit(double, 2)];
+  await new Promise((r) => setTimeout(r, 100));
+  const third = pool.submit(double, 3);
+  assert.ok((await third.exception()) instanceof PoolQueueFullError);
+  const waiting = pool.submitAsync({}, double, 4);
+  await using _worker = await serveTasks({ servers: server.url, name, root: ROOT, maxWorkers: 1 });
+  assert.deepEqual(await Promise.all(queued), [2, 4]);
+  assert.equal(await (await waiting), 8);
+});
+
+Deno.test("The same submit id twice runs the task once", async () => {
+  await using server = await startServer();
+  const name = uniqueName();
+  const log = await Deno.makeTempFile();
+  try {
+    await using pool = await NatsExecutor.connect({ servers: server.url, name, root: ROOT });
+    await using other = await NatsExecutor.connect({ servers: server.url, name, root: ROOT });
+    const a = pool.submitWith({ id: "job-1" }, recordThen, log, "ran", 0, "a");
+    const b = pool.submitWith({ id: "job-1" }, recordThen, log, "ran", 0, "b");
+    await new Promise((r) => setTimeout(r, 100));
+    const c = other.submitWith({ id: "job-1" }, recordThen, log, "ran", 0, "c");
+    await assert.rejects(c.result(), /already submitted by another executor/);
+    await using _worker = await serveTasks({
+      servers: server.url,
+      name,
+      root: ROOT,
+      maxWorkers: 1,
+    });
+    assert.deepEqual([await a, await b], ["a", "a"]);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(await lines(log), ["ran"]);
+  } finally {
+    await Deno.remove(log);
+  }
+});
+
+Deno.test("A task address is relative to the root; a module outside it is refused at submit", async () => {
+  await using server = await startServer();
+  const name = uniqueName();
+  const root = new URL("./tests/", ROOT);
+  await using pool = await NatsExecutor.connect({ servers: server.url, name, root });
+  const outside = task(new URL("../mod.ts", root), function elsewhere() {});
+  const error = await pool.submit(outside).exception();
+  assert.ok(error instanceof TypeError);
+  assert.match((error as Error).message, /'elsewhere'.*not under the executor's root/);
+});
+
+Deno.test("A worker that cannot resolve a task, or has other code, answers with a clear error", async () => {
+  await using server = await startServer();
+  const name = uniqueName();
+  const submitterRoot = await Deno.makeTempDir();
+  const workerRoot = await Deno.makeTempDir();
+  try {
+    const futures = new URL("../../futures/mod.ts", import.meta.url).href;
+    const source = (body: string) =>
+      `import { task } from "${futures}";\n` +
+      `export const triple = task(import.meta.url, function triple(n: number): number {\n` +
+      `  return ${body};\n});\n`;
+    await Deno.writeTextFile(`${submitterRoot}/tasks.ts`, source("n * 3"));
+    await Deno.writeTextFile(`${workerRoot}/other.ts`, source("n * 3"));
+    await Deno.writeTextFile(`${workerRoot}/changed.ts`, source("n * 3 + 1"));
+    await Deno.writeTextFile(`${submitterRoot}/changed.ts`, source("n * 3"));
+    await Deno.writeTextFile(`${submitterRoot}/other.ts`, source("n * 3"));
+    await using _worker = await serveTasks({
+      servers: server.url,
+      name,
+      root: workerRoot,
+      maxWorkers: 1,
+    });
+    await using pool = await NatsExecutor.connect({
+      servers: server.url,
+      name,
+      root: submitterRoot,
+    });
+    const at = (file: string, exportName: string) =>
+      task(pathToFileURL(`${submitterRoot}/${file}`), function triple(_n: number): number {
+        return 0;
+      }, { name: exportName });
+
+    const missing = await pool.submit(at("tasks.ts", "triple"), 1).exception() as Error;
+    assert.ok(missing instanceof TypeError);
+    assert.match(missing.message, /'triple' from \.\/tasks\.ts/);
+    assert.match(missing.message, /no module \.\/tasks\.ts under its root/);
+
+    const changed = await pool.submit(at("changed.ts", "triple"), 1).exception() as Error;
+    assert.match(changed.message, /refused task 'triple' from \.\/changed\.ts/);
+    assert.match(changed.message, /differs from the submitter's/);
+
+    assert.equal(await pool.submit(at("other.ts", "triple"), 2), 6);
+    const noExport = await pool.submit(at("other.ts", "quadruple"), 2).exception() as Error;
+    assert.match(String(noExport.message), /quadruple/);
+  } finally {
+    await Deno.remove(submitterRoot, { recursive: true });
+    await Deno.remove(workerRoot, { recursive: true });
+  }
+});
+
+Deno.test("NatsExecutor bursts and chunked maps reach in-process workers", async () => {
+  await using server = await startServer();
+  const name = uniqueName();
+  await using _worker = await serveTasks({ servers: server.url, name, root: ROOT, maxWorkers: 2 });
+  await using pool = await NatsExecutor.connect({ servers: server.url, name, root: ROOT });
+  const burst = await Promise.all(Array.from({ length: 500 }, (_, i) => pool.submit(noop, i)));
+  assert.equal(burst.length, 500);
+  assert.equal(processesWith(name).length, 0);
+});
+
+Deno.test("NatsExecutor fails unfinished futures with BrokenExecutorError when the server stays away", async () => {
+  await using server = await startServer();
+  const name = uniqueName();
+  await using pool = await NatsExecutor.connect({
+    servers: server.url,
+    name,
+    root: ROOT,
+    reconnectTimeout: 1_000,
+  });
+  const pending = pool.submit(double, 1);
+  await new Promise((r) => setTimeout(r, 100));
+  await server.kill();
+  const started = performance.now();
+  const error = await pending.exception();
+  assert.ok(error instanceof BrokenExecutorError);
+  assert.match((error as Error).message, /Lost the NATS server at nats:\/\/127\.0\.0\.1:\d+/);
+  assert.ok(performance.now() - started < 5_000);
+  await assert.rejects(pool.submit(double, 2).result(), BrokenExecutorError);
+});
+
+Deno.test("A task that runs longer than ackWait is kept alive by heartbeats and runs once", async () => {
+  await using server = await startServer();
+  const name = uniqueName();
+  const log = await Deno.makeTempFile();
+  try {
+    const options = { servers: server.url, name, root: ROOT, maxWorkers: 1, ackWait: 600 };
+    await using _one = await serveTasks(options);
+    await using _two = await serveTasks(options);
+    await using pool = await NatsExecutor.connect({ servers: server.url, name, root: ROOT });
+    assert.equal(await pool.submit(recordThen, log, "ran", 2_000, "done"), "done");
+    assert.deepEqual(await lines(log), ["ran"]);
+  } finally {
+    await Deno.remove(log);
+  }
+});
+
+Deno.test("serveTasks({ pool: 'process' }) runs tasks in child Deno processes", async () => {
+  await using server = await startServer();
+  const name = uniqueName();
+  await using _worker = await serveTasks({
+    servers: server.url,
+    name,
+    root: ROOT,
+    pool: "process",
+    maxWorkers: 1,
+  });
+  await using pool = await NatsExecutor.connect({ servers: server.url, name, root: ROOT });
+  const ranIn = await pool.submit(pid);
+  assert.notEqual(ranIn, Deno.pid);
+  assert.equal(await pool.submit(double, 4), 8);
+});
+
+Deno.test("shutdown({ cancelFutures: true }) cancels pending tasks and deletes them from the stream", async () => {
+  await using server = await startServer();
+  const name = uniqueName();
+  const pool = await NatsExecutor.connect({ servers: server.url, name, root: ROOT });
+  const futures = [1, 2, 3].map((n) => pool.submit(double, n));
+  await new Promise((r) => setTimeout(r, 100));
+  await pool.shutdown({ cancelFutures: true });
+  assert.deepEqual(futures.map((f) => f.cancelled()), [true, true, true]);
+  await until(async () => (await queued(server.url, name)) === 0, 5_000);
+  const log = await Deno.makeTempFile();
+  try {
+    // A worker that starts later finds nothing of them to run.
+    await using worker = await serveTasks({ servers: server.url, name, root: ROOT, maxWorkers: 1 });
+    await using other = await NatsExecutor.connect({ servers: server.url, name, root: ROOT });
+    assert.equal(await other.submit(recordThen, log, "later", 0, "ok"), "ok");
+    assert.equal(worker.completed, 1);
+  } finally {
+    await Deno.remove(log);
+  }
+});
