@@ -7,8 +7,8 @@
 import { checkNotBootstrapping, type Future, type Task } from "@tandem/tandem/futures";
 import { WorkerPoolExecutor } from "@tandem/tandem/parallel";
 
-/** How long an idle worker of the shared pool lives: short, so a finished program can exit. */
-const IDLE_MS = 200;
+/** How long an idle worker of the shared pool lives (idle workers never keep the process alive). */
+const IDLE_MS = 5000;
 
 let pool: WorkerPoolExecutor | undefined;
 
@@ -18,7 +18,7 @@ let pool: WorkerPoolExecutor | undefined;
  * `asyncio.to_thread(func, *args)` and `loop.run_in_executor(None, func, *args)`.
  *
  * The shared pool starts on first use with one worker per core. Idle workers never keep the
- * process alive, and they retire after 200 ms idle;
+ * process alive, and they retire after 5 s idle;
  * {@linkcode shutdownDefaultExecutor} ends them at once (Python's
  * `loop.shutdown_default_executor()`). Arguments and results are structured-cloned; shareable
  * objects (a `Lock`, a `SharedQueue`) arrive live.

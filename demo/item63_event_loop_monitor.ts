@@ -52,6 +52,9 @@ export async function demonstrate(
   const blocking: BlockReport[] = [];
   const fixed: BlockReport[] = [];
   let reports = blocking;
+  // Start toThread's worker first, as a server would at start-up: creating a worker holds the
+  // creating thread for tens of milliseconds (more on a loaded machine).
+  await toThread(slowIo, 0);
   await using monitor = monitorEventLoop({
     threshold: 100,
     onBlock(report) {

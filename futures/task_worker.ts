@@ -1,5 +1,5 @@
 /**
- * {@linkcode TaskWorker}: one Web Worker running the hub's worker host. `Thread`, the worker pool
+ * {@linkcode TaskWorker}: one worker thread running the hub's worker host. `Thread`, the worker pool
  * and the coroutine bridges all run their tasks through it.
  *
  * @module
@@ -146,7 +146,7 @@ function stopRescue(): void {
 }
 
 /**
- * A Web Worker that runs tasks: the one worker host behind `Thread`, `WorkerPoolExecutor` and
+ * A worker thread (`node:worker_threads`) that runs tasks: the one worker host behind `Thread`, `WorkerPoolExecutor` and
  * the bridges. Each call sends a task reference and its arguments; the worker imports the task's
  * module, runs it, and sends back the result or the exception (with its class name, message,
  * stack and cause). Shareable objects among the arguments and results arrive live on the other
@@ -166,8 +166,13 @@ function stopRescue(): void {
  * crashes (an uncaught error or unhandled rejection in it), calls `self.close()` or `Deno.exit()`,
  * or is terminated, the call it was running rejects with a {@linkcode BrokenExecutorError}
  * naming the task and the cause, every later call rejects with a `BrokenExecutorError` saying it
- * did not start, and the worker's isolate is marked dead (see `isIsolateAlive`). A live
- * `TaskWorker` keeps the process running until it is terminated, like any Worker.
+ * did not start, and the worker's isolate is marked dead (see `isIsolateAlive`). A worker that
+ * cannot start (it never says it is ready: a missing permission, a runtime that lacks worker
+ * threads) fails every call with a `BrokenExecutorError` carrying the platform's message.
+ * `terminate()` stops the worker even in the middle of a computation.
+ *
+ * Lifetime: a `TaskWorker` keeps the process alive only while it has calls in flight; an idle
+ * one lets the program end (Python's executors likewise join only running work at exit).
  *
  * @example Running a task in a worker
  * ```ts

@@ -3,7 +3,7 @@
  *
  * - {@linkcode AsyncPoolExecutor}: bounded concurrency on the event loop, for I/O-bound tasks
  *   (the `ThreadPoolExecutor` role);
- * - {@linkcode WorkerPoolExecutor}: a pool of Web Workers, for CPU-bound tasks in parallel;
+ * - {@linkcode WorkerPoolExecutor}: a pool of worker threads, for CPU-bound tasks in parallel;
  * - {@linkcode ProcessPoolExecutor}: a pool of child Deno processes, for isolation.
  *
  * All three extend the hub's `BaseExecutor`: `submit`, `map`, `shutdown` and `await using`

@@ -1,5 +1,5 @@
 /**
- * {@linkcode Thread}: a task running in its own Web Worker, started and joined like Python's
+ * {@linkcode Thread}: a task running in its own worker thread, started and joined like Python's
  * `threading.Thread`.
  *
  * @module
@@ -20,7 +20,7 @@ import type { AsyncWaitOptions } from "./options.ts";
 let created = 0;
 
 /**
- * A task running in a Web Worker of its own: Python's `threading.Thread(target, args)`, with
+ * A task running in a worker thread of its own: Python's `threading.Thread(target, args)`, with
  * true parallelism (each worker is an isolate with its own JavaScript thread).
  * `new Thread(task, ...args)` prepares it, {@linkcode Thread.start} starts the worker,
  * {@linkcode Thread.join} waits for the end and gives the task's return value. A thread is also

@@ -2,6 +2,7 @@
 // small program under `deno run`, checked for what it prints, how it exits, how long it takes
 // and what it leaves running.
 import assert from "node:assert/strict";
+import { isRunning, whenGone } from "./_proc.ts";
 
 const programs = new URL("./_programs/", import.meta.url);
 
@@ -28,16 +29,6 @@ async function runProgram(name: string, args: string[], flags = ["-A"]): Promise
     stderr: new TextDecoder().decode(output.stderr),
     ms: performance.now() - start,
   };
-}
-
-/** Whether process `pid` still runs (a zombie waiting for its reaper does not). */
-function running(pid: number): boolean {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
 }
 
 for (const kind of ["worker", "process"]) {
@@ -112,16 +103,14 @@ for (const signal of ["SIGKILL", "SIGTERM"] as const) {
       text += value;
     }
     const child = Number(/child (\d+)/.exec(text)?.[1]);
-    assert.ok(running(child), "the child runs its task");
+    assert.ok(isRunning(child), "the child runs its task");
     parent.kill(signal);
     const killed = performance.now();
     await parent.status;
-    while (running(child) && performance.now() - killed < 5000) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await whenGone(child, 5000);
     const gone = performance.now() - killed;
     await reader.cancel();
-    assert.ok(!running(child), "the child outlived its parent by 5 s");
+    assert.ok(!isRunning(child), "the child outlived its parent by 5 s");
     assert.ok(gone < 1000, `the child ended ${gone.toFixed(0)} ms after its parent`);
   });
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { BrokenExecutorError, TimeoutError } from "@tandem/tandem/futures";
 import { ProcessPoolExecutor } from "@tandem/tandem/parallel";
+import { isRunning, whenGone } from "./_proc.ts";
 import { SharedCounter } from "./_shared.ts";
 import {
   addToCounter,
@@ -145,24 +146,12 @@ Deno.test("a timed-out task's own child processes end with its process (the chil
     );
     const sleeper = Number(await Deno.readTextFile(file));
     assert.ok(sleeper > 0, "the task started its sleep");
-    const deadline = performance.now() + 2000;
-    while (alive(sleeper) && performance.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    assert.ok(!alive(sleeper), "the task's sleep outlived its process");
+    await whenGone(sleeper, 2000);
+    assert.ok(!isRunning(sleeper), "the task's sleep outlived its process");
   } finally {
     await Deno.remove(file);
   }
 });
-
-function alive(pid: number): boolean {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
 
 Deno.test("children get only the permissions in denoArgs", async () => {
   {
