@@ -87,6 +87,17 @@ Deno.test("pools that are never shut down let the program exit as soon as its ma
   assert.ok(exited - ended < 1000, `exited ${exited - ended} ms after its main module ended`);
 });
 
+Deno.test("a timed-out CPU-bound task is stopped mid-computation: the program ends right after shutdown", async () => {
+  const run = await runProgram("timed_out_spin.ts", []);
+  const exited = Date.now();
+  assert.equal(run.code, 0, run.stderr);
+  const [error, end] = run.stdout.trim().split("\n");
+  assert.match(error, /^TimeoutError: Task 'spin' .* did not finish within 200 ms/);
+  const ended = Number(end.replace("end ", ""));
+  assert.ok(exited - ended < 1000, `exited ${exited - ended} ms after its main module ended`);
+  assert.ok(run.ms < 10_000, `took ${run.ms} ms (the task would spin for 30 s)`);
+});
+
 for (const signal of ["SIGKILL", "SIGTERM"] as const) {
   Deno.test(`a process-pool child busy in a computation exits within 1 s of its parent's ${signal}`, async () => {
     const parent = new Deno.Command(Deno.execPath(), {
