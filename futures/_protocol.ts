@@ -39,6 +39,10 @@ export const RES_ID = 5;
 export const RES_KIND = 6;
 /** Cell: set to 1 by the parent when it stops the worker. */
 export const STOP = 7;
+/** Cell: id of the call the parent cancelled (CANCEL_ALL: every call). */
+export const CANCEL = 8;
+/** CANCEL's value when every call is cancelled (a pool shut down with cancelFutures). */
+export const CANCEL_ALL = 0x7fffffff;
 
 export const RES_VALUE = 1;
 export const RES_MESSAGE = 2;
@@ -90,7 +94,13 @@ export type CallsMessage = [
  */
 export const POKE = 2;
 
-export type HostRequest = CallsMessage | [typeof POKE];
+/**
+ * Parent -> host kind tag: `[CANCEL_CALL, id]`, the call `id` (or every call, for CANCEL_ALL)
+ * was cancelled: abort its context's signal. The CANCEL cell is set first.
+ */
+export const CANCEL_CALL = 3;
+
+export type HostRequest = CallsMessage | [typeof POKE] | [typeof CANCEL_CALL, number];
 
 /** Host -> parent kind tag: outcomes of consecutive calls. */
 export const DONE = 1;
@@ -135,4 +145,11 @@ export type GoneMessage = [
 /** Host -> parent kind tag: `[READY]`, the start handshake: the host has loaded and set up. */
 export const READY = 3;
 
-export type HostReply = DoneMessage | GoneMessage | [typeof READY];
+/** Host -> parent kind tag: `[PROGRESS, id, value]`, a progress value of call `id`. */
+export const PROGRESS = 4;
+
+export type HostReply = DoneMessage | GoneMessage | [typeof READY] | [
+  typeof PROGRESS,
+  number,
+  unknown,
+];

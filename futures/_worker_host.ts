@@ -15,6 +15,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import process from "node:process";
 import { decode, encode, errorToRecord, readSimple, writeSimple } from "./_codec.ts";
 import { importingTaskModule } from "./bootstrap.ts";
+import { cancelledError, provideTaskContext, type TaskContext } from "./context.ts";
 import { BrokenExecutorError } from "./errors.ts";
 import { adoptIsolateRegistry } from "./isolates.ts";
 import { describeTask, resolveTask, type Task, type TaskReference } from "./task.ts";
@@ -22,6 +23,9 @@ import {
   BLOCKED,
   CALLS,
   type CallsMessage,
+  CANCEL,
+  CANCEL_ALL,
+  CANCEL_CALL,
   DONE,
   type DoneMessage,
   DOORBELL,
@@ -33,6 +37,7 @@ import {
   type HostRequest,
   IDLE_BLOCK_MS,
   MAILBOX_BYTES,
+  PROGRESS,
   READY,
   REQ_ID,
   REQ_OFFSET,
@@ -75,6 +80,7 @@ let position = 0;
 let running = false;
 let gone = false;
 let currentId = 0;
+let currentRef = 0;
 
 // Outcomes not yet sent: calls outFirst ..< outFirst + outValues.length.
 let outFirst = 0;
@@ -233,6 +239,7 @@ async function runQueued(): Promise<boolean> {
     const ref = typeof refSpec === "number" ? refSpec : refSpec[i];
     const shared = segment[5] !== 0 && segment[5].includes(i);
     currentId = id;
+    currentRef = ref;
     Atomics.store(cells, STARTED, id);
     try {
       let task = tasks.get(ref);
@@ -344,8 +351,50 @@ if (init.logToStderr) {
   }
 }
 
+// The running call's context (see context.ts): the cancel flag is the CANCEL cell, the signal is
+// made on first use and aborted by a CANCEL_CALL message.
+let controller: AbortController | undefined;
+let controllerId = 0;
+
+function isCancelled(): boolean {
+  const cancelled = Atomics.load(cells, CANCEL);
+  return currentId !== 0 && (cancelled === currentId || cancelled === CANCEL_ALL);
+}
+
+function cancelReason(): Error {
+  const ref = refs.get(currentRef);
+  return cancelledError(ref ? describeTask(ref) : `call ${currentId}`);
+}
+
+const context: TaskContext = {
+  get signal(): AbortSignal {
+    if (controller === undefined || controllerId !== currentId) {
+      controller = new AbortController();
+      controllerId = currentId;
+      if (isCancelled()) controller.abort(cancelReason());
+    }
+    return controller.signal;
+  },
+  cancelled: isCancelled,
+  throwIfCancelled(): void {
+    if (isCancelled()) throw cancelReason();
+  },
+  progress(value: unknown): void {
+    if (currentId === 0 || gone) return;
+    post([PROGRESS, currentId, value]);
+  },
+};
+provideTaskContext(() => context);
+
 port.on("message", (message: HostRequest) => {
   if (gone) return;
+  if (message[0] === CANCEL_CALL) {
+    const id = message[1];
+    if (controller !== undefined && controllerId === currentId && currentId !== 0) {
+      if (id === currentId || id === CANCEL_ALL) controller.abort(cancelReason());
+    }
+    return;
+  }
   if (message[0] !== CALLS) {
     // A POKE: a fast call may wait in the mailbox while this loop slept through its wake-up.
     if (!running && pollMailbox()) void drain();

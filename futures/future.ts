@@ -70,6 +70,7 @@ export class Future<T> implements PromiseLike<T> {
   #state: FutureState = "pending";
   #outcome: Outcome<T> | undefined = undefined;
   #callbacks: DoneCallback<T>[] = [];
+  #progress: ((value: unknown) => void)[] | undefined = undefined;
   #waiters = new Set<() => void>();
   #promise: Promise<T> | undefined = undefined;
 
@@ -321,6 +322,71 @@ export class Future<T> implements PromiseLike<T> {
   setException(error: unknown): void {
     this.#checkNotDone("set the exception of");
     this.#settle("finished", { ok: false, error });
+  }
+
+  /**
+   * Calls `fn` with each progress value the task reports (with `taskContext().progress(value)`),
+   * in order, until the future is done. A listener that throws is reported with
+   * `console.error` and stays registered. tandem's addition; Python's futures have no progress.
+   *
+   * @param fn The listener.
+   * @returns A function that removes the listener.
+   *
+   * @example
+   * ```ts
+   * import { Future } from "@tandem/tandem/futures";
+   * import assert from "node:assert/strict";
+   *
+   * const future = new Future<void>();
+   * const seen: unknown[] = [];
+   * const stop = future.onProgress((value) => seen.push(value));
+   * future.notifyProgress(0.5);
+   * stop();
+   * future.notifyProgress(1);
+   * assert.deepEqual(seen, [0.5]);
+   * ```
+   */
+  onProgress(fn: (value: unknown) => void): () => void {
+    if (typeof fn !== "function") {
+      throw new TypeError(
+        `Cannot listen for progress: 'fn' must be a function, received ${typeof fn}`,
+      );
+    }
+    (this.#progress ??= []).push(fn);
+    return () => {
+      const at = this.#progress?.indexOf(fn) ?? -1;
+      if (at >= 0) this.#progress!.splice(at, 1);
+    };
+  }
+
+  /**
+   * Reports a progress value to the {@linkcode Future.onProgress} listeners; executors call it.
+   * It does nothing once the future is done.
+   *
+   * @param value The task's progress value.
+   *
+   * @example
+   * ```ts
+   * import { Future } from "@tandem/tandem/futures";
+   * import assert from "node:assert/strict";
+   *
+   * const future = new Future<number>();
+   * let last: unknown;
+   * future.onProgress((value) => last = value);
+   * future.notifyProgress("half");
+   * assert.equal(last, "half");
+   * ```
+   */
+  notifyProgress(value: unknown): void {
+    const listeners = this.#progress;
+    if (listeners === undefined || this.done()) return;
+    for (const fn of [...listeners]) {
+      try {
+        fn(value);
+      } catch (error) {
+        console.error("Exception in a progress listener of", this, error);
+      }
+    }
   }
 
   /**

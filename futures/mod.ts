@@ -37,8 +37,14 @@ export * from "./as_completed.ts";
 export * from "./wait.ts";
 export * from "./shareable.ts";
 export { currentIsolateId, isIsolateAlive } from "./isolates.ts";
-export { type TaskOutcome, TaskWorker, type TaskWorkerOptions } from "./task_worker.ts";
+export {
+  type CallOptions,
+  type TaskOutcome,
+  TaskWorker,
+  type TaskWorkerOptions,
+} from "./task_worker.ts";
 export { checkNotBootstrapping } from "./bootstrap.ts";
 export { unrefTimer } from "./timers.ts";
+export { type TaskContext, taskContext } from "./context.ts";
 export { type ArgumentDestination, checkTaskArguments } from "./arguments.ts";
 export { type ErrorRecord, errorToRecord, recordToError } from "./error_record.ts";

@@ -11,6 +11,9 @@ import {
   BLOCKED,
   CALLS,
   type CallsMessage,
+  CANCEL,
+  CANCEL_ALL,
+  CANCEL_CALL,
   CONTROL_BYTES,
   DONE,
   type DoneMessage,
@@ -22,6 +25,7 @@ import {
   type HostReply,
   MAILBOX_BYTES,
   POKE,
+  PROGRESS,
   READY,
   REQ_ID,
   REQ_OFFSET,
@@ -71,6 +75,21 @@ export interface TaskWorkerOptions {
   logToStderr?: boolean;
 }
 
+/**
+ * What a caller may give one call of {@linkcode TaskWorker.attempt}: a way to cancel it while it
+ * runs, and a listener for the progress it reports. Both reach the task through `taskContext()`.
+ */
+export interface CallOptions {
+  /**
+   * Aborting it cancels the call cooperatively: the task's `taskContext()` says cancelled and its
+   * signal aborts. The call still settles with whatever the task does (it may finish anyway);
+   * to stop it for good, terminate the worker.
+   */
+  readonly signal?: AbortSignal;
+  /** Called with each value the task reports with `taskContext().progress(value)`, in order. */
+  onProgress?(value: unknown): void;
+}
+
 /** How long a worker may take to start before it counts as failed to start. */
 const START_TIMEOUT_MS = 30_000;
 
@@ -91,6 +110,7 @@ interface Call {
   readonly ref: TaskReference;
   readonly firstId: number;
   readonly count: number;
+  readonly options?: CallOptions;
   /** Receives each item's outcome (`undefined`: never started); the last one completes it. */
   settle(index: number, outcome: TaskOutcome<unknown> | undefined): void;
 }
@@ -386,18 +406,60 @@ export class TaskWorker implements Disposable {
    * assert.ok(!failed?.ok && failed?.error instanceof RangeError);
    * ```
    */
-  attempt<A extends unknown[], R>(task: Task<A, R>, args: A): Promise<TaskOutcome<R> | undefined> {
+  attempt<A extends unknown[], R>(
+    task: Task<A, R>,
+    args: A,
+    options?: CallOptions,
+  ): Promise<TaskOutcome<R> | undefined> {
     checkTask("run a task in a TaskWorker", task);
     if (this.#broken) return Promise.resolve(undefined);
+    const signal = options?.signal;
     return new Promise<TaskOutcome<R> | undefined>((resolve) => {
+      const id = this.#nextId;
+      let onAbort: (() => void) | undefined;
       const call: Call = {
         ref: task,
-        firstId: this.#nextId,
+        firstId: id,
         count: 1,
-        settle: (_index, outcome) => resolve(outcome as TaskOutcome<R> | undefined),
+        options,
+        settle: (_index, outcome) => {
+          if (onAbort !== undefined) signal!.removeEventListener("abort", onAbort);
+          resolve(outcome as TaskOutcome<R> | undefined);
+        },
       };
       this.#enqueue(call, task, args);
+      if (signal !== undefined && !this.#broken) {
+        onAbort = () => this.#cancel(id);
+        if (signal.aborted) onAbort();
+        else signal.addEventListener("abort", onAbort, { once: true });
+      }
     });
+  }
+
+  /**
+   * Cancels every call, running or queued, cooperatively: each task's `taskContext()` says
+   * cancelled and its signal aborts. Calls still settle with what their tasks do. A pool that
+   * shuts down with `cancelFutures` calls it.
+   *
+   * @example
+   * ```ts
+   * import { TaskWorker } from "@tandem/tandem/futures";
+   * import { double } from "../examples/tasks.ts";
+   * import assert from "node:assert/strict";
+   *
+   * using worker = new TaskWorker();
+   * worker.cancelAll();
+   * assert.equal(await worker.run(double, [1]), 2); // double never looks at its context
+   * ```
+   */
+  cancelAll(): void {
+    this.#cancel(CANCEL_ALL);
+  }
+
+  #cancel(id: number): void {
+    if (this.#broken || this.#worker === undefined) return;
+    Atomics.store(this.#cells, CANCEL, id);
+    this.#worker.postMessage([CANCEL_CALL, id]);
   }
 
   /**
@@ -661,6 +723,17 @@ export class TaskWorker implements Disposable {
     if (message[0] === DONE) this.#done(message);
     else if (message[0] === GONE) this.#gone(message);
     else if (message[0] === READY) this.#started();
+    else if (message[0] === PROGRESS) this.#progress(message[1], message[2]);
+  }
+
+  #progress(id: number, value: unknown): void {
+    const call = this.#pending[this.#head + (id - this.#headId)];
+    if (call?.options?.onProgress === undefined) return;
+    try {
+      call.options.onProgress(value);
+    } catch (error) {
+      console.error("Exception in a progress listener:", error);
+    }
   }
 
   #started(): void {

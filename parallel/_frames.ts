@@ -12,10 +12,15 @@ const MAGIC = [0x54, 0x4e, 0x44, 0x4d]; // "TNDM"
 const HEADER = 8;
 
 /**
- * Parent -> child: `[CALLS, entries]`, each entry `[firstId, module, name, argsList]`: calls
- * `firstId, firstId + 1, ...` of one task.
+ * Parent -> child: `[CALLS, entries]`, each entry `[firstId, module, name, argsList,
+ * cancellable]`: calls `firstId, firstId + 1, ...` of one task; `cancellable` says that a
+ * CANCEL_CALL may follow for it.
  */
 export const CALLS = 1;
+/** Parent -> child: `[CANCEL_CALL, id]`, cancel call `id` cooperatively (-1: every call). */
+export const CANCEL_CALL = 5;
+/** Child -> parent: `[PROGRESS, id, value]`, a progress value of call `id`. */
+export const PROGRESS = 6;
 /** Child -> parent: `[READY]`, the start handshake: the child and its worker are up. */
 export const READY = 2;
 /** Child -> parent: `[DONE, outcomes]`, each outcome `[id, status, payload]`. */
@@ -35,12 +40,19 @@ export const BROKEN = 3;
 /** Outcome status: the call never started, because the child's worker ended first. */
 export const UNSTARTED = 4;
 
-export type CallEntry = [firstId: number, module: string, name: string, argsList: unknown[][]];
-export type ParentMessage = [typeof CALLS, CallEntry[]];
+export type CallEntry = [
+  firstId: number,
+  module: string,
+  name: string,
+  argsList: unknown[][],
+  cancellable: boolean,
+];
+export type ParentMessage = [typeof CALLS, CallEntry[]] | [typeof CANCEL_CALL, number];
 export type Outcome = [id: number, status: number, payload: unknown];
 export type ChildMessage =
   | [typeof READY]
   | [typeof DONE, Outcome[]]
+  | [typeof PROGRESS, number, unknown]
   | [typeof GONE, number, ErrorRecord | { value: unknown } | null];
 
 /** Serializes `message` into one frame. Throws if it cannot be serialized. */

@@ -19,6 +19,7 @@ import {
 import {
   BROKEN,
   CALLS,
+  CANCEL_CALL,
   type ChildMessage,
   DONE,
   FAILED,
@@ -28,6 +29,7 @@ import {
   OK,
   type Outcome,
   type ParentMessage,
+  PROGRESS,
   READY,
   UNSTARTED,
 } from "./_frames.ts";
@@ -116,14 +118,30 @@ const worker: TaskWorker = new TaskWorker({
   },
 });
 
+// Calls that the parent may cancel while they run, by the parent's call id.
+const cancellable = new Map<number, AbortController>();
+
 const reader = new FrameReader();
 for await (const chunk of Deno.stdin.readable) {
   for (const message of reader.push(chunk) as ParentMessage[]) {
-    if (message[0] !== CALLS) continue;
-    for (const [firstId, module, name, argsList] of message[1]) {
+    if (message[0] === CANCEL_CALL) {
+      if (message[1] === -1) worker.cancelAll();
+      else cancellable.get(message[1])?.abort();
+      continue;
+    }
+    for (const [firstId, module, name, argsList, canCancel] of message[1]) {
       const ref = reference(module, name);
       if (argsList.length === 1) {
-        worker.attempt(ref, argsList[0]).then((outcome) => report(toOutcome(firstId, outcome)));
+        const controller = canCancel ? new AbortController() : undefined;
+        if (controller) cancellable.set(firstId, controller);
+        const options = {
+          signal: controller?.signal,
+          onProgress: (value: unknown) => write([PROGRESS, firstId, value]),
+        };
+        worker.attempt(ref, argsList[0], options).then((outcome) => {
+          if (controller) cancellable.delete(firstId);
+          report(toOutcome(firstId, outcome));
+        });
       } else {
         worker.attemptBatch(ref, argsList).then((list) =>
           list.forEach((outcome, i) => report(toOutcome(firstId + i, outcome)))

@@ -5,6 +5,7 @@
 // through after that.
 import {
   BrokenExecutorError,
+  type CallOptions,
   describeTask,
   type Task,
   type TaskOutcome,
@@ -14,6 +15,7 @@ import {
 import {
   type CallEntry,
   CALLS,
+  CANCEL_CALL,
   type ChildMessage,
   DONE,
   type ErrorRecord,
@@ -23,6 +25,7 @@ import {
   GONE,
   OK,
   type ParentMessage,
+  PROGRESS,
   READY,
   recordToError,
   UNSTARTED,
@@ -41,6 +44,7 @@ const STDERR_KEEP = 4096;
 interface Call {
   readonly ref: TaskReference;
   readonly firstId: number;
+  readonly options?: CallOptions;
   settle(index: number, outcome: TaskOutcome<unknown> | undefined): void;
 }
 
@@ -100,10 +104,34 @@ export class ProcessRunner implements Runner {
     this.exited = Promise.all([this.#watch(), this.#relayStderr()]).then(() => {});
   }
 
-  attempt<A extends unknown[], R>(task: Task<A, R>, args: A): Promise<TaskOutcome<R> | undefined> {
+  attempt<A extends unknown[], R>(
+    task: Task<A, R>,
+    args: A,
+    options?: CallOptions,
+  ): Promise<TaskOutcome<R> | undefined> {
+    const signal = options?.signal;
     return new Promise((resolve) => {
-      this.#send(task, [args], (_i, outcome) => resolve(outcome as TaskOutcome<R> | undefined));
+      let onAbort: (() => void) | undefined;
+      const id = this.#send(task, [args], (_i, outcome) => {
+        if (onAbort !== undefined) signal!.removeEventListener("abort", onAbort);
+        resolve(outcome as TaskOutcome<R> | undefined);
+      }, options);
+      if (signal !== undefined && id !== 0) {
+        onAbort = () => this.#write([CANCEL_CALL, id]);
+        if (signal.aborted) onAbort();
+        else signal.addEventListener("abort", onAbort, { once: true });
+      }
     });
+  }
+
+  cancelAll(): void {
+    this.#write([CANCEL_CALL, -1]);
+  }
+
+  #write(message: ParentMessage): void {
+    if (this.#broken) return;
+    this.#flush(); // calls made before the message go first
+    this.#writer.write(frame(message)).catch(() => {/* the process ended; #watch reports it */});
   }
 
   attemptBatch<A extends unknown[], R>(
@@ -146,19 +174,21 @@ export class ProcessRunner implements Runner {
     else this.#child.unref();
   }
 
+  // Returns the first call's id, 0 if the runner is broken.
   #send(
     task: TaskReference,
     argsList: unknown[][],
     settle: (index: number, outcome: TaskOutcome<unknown> | undefined) => void,
-  ): void {
+    options?: CallOptions,
+  ): number {
     const ref = { module: task.module, name: task.name };
     if (this.#broken) {
       for (let i = 0; i < argsList.length; i++) settle(i, undefined);
-      return;
+      return 0;
     }
     const firstId = this.#nextId;
     this.#nextId += argsList.length;
-    const call: Call = { ref, firstId, settle };
+    const call: Call = { ref, firstId, settle, options };
     for (let i = 0; i < argsList.length; i++) this.#pending.set(firstId + i, call);
     this.#hold(true);
     // Calls made in the same tick travel in one frame.
@@ -166,8 +196,15 @@ export class ProcessRunner implements Runner {
       this.#out = { entries: [], calls: [] };
       queueMicrotask(() => this.#flush());
     }
-    this.#out.entries.push([firstId, ref.module, ref.name, argsList]);
+    this.#out.entries.push([
+      firstId,
+      ref.module,
+      ref.name,
+      argsList,
+      options?.signal !== undefined,
+    ]);
     this.#out.calls.push(call);
+    return firstId;
   }
 
   #flush(): void {
@@ -231,6 +268,13 @@ export class ProcessRunner implements Runner {
       this.#hooks.onReady();
     } else if (message[0] === GONE) {
       this.#gone = [message[1], message[2]];
+    } else if (message[0] === PROGRESS) {
+      const call = this.#pending.get(message[1]);
+      try {
+        call?.options?.onProgress?.(message[2]);
+      } catch (error) {
+        console.error("Exception in a progress listener:", error);
+      }
     }
   }
 

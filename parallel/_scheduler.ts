@@ -40,6 +40,8 @@ export interface SchedulerConfig {
   maxTasksPerWorker: number;
   idleTimeout: number;
   maxQueue: number;
+  /** Milliseconds a cancelled running task has to end on its own before its runner is ended. */
+  cancelGrace: number;
   /** Starts a runner, which reports through `hooks`. */
   spawn(hooks: RunnerHooks): Runner;
 }
@@ -66,7 +68,21 @@ interface Job {
   onAbort: (() => void) | undefined;
   slot: Slot | undefined;
   sentAt: number;
+  /** For an exclusive job: aborted to cancel it cooperatively while it runs (CallOptions). */
+  signal: AbortSignal | undefined;
+  controller: AbortController | undefined;
+  /** Why the running job was cancelled; its future fails with it once the task ends. */
+  cancelling: unknown;
+  grace: ReturnType<typeof setTimeout> | undefined;
+  /** CallOptions: the task's progress, to its future. */
+  onProgress(this: Job, value: unknown): void;
 }
+
+function forwardProgress(this: Job, value: unknown): void {
+  this.future.notifyProgress(value);
+}
+
+const NOT_CANCELLING: unique symbol = Symbol("not cancelling");
 
 interface Slot {
   runner: Runner;
@@ -147,6 +163,11 @@ export class Scheduler {
     this.#add(future, task, undefined, list, undefined);
   }
 
+  /** Cancels every running task cooperatively (shutdown with cancelFutures). */
+  cancelRunning(): void {
+    for (const slot of this.#slots) slot.runner.cancelAll?.();
+  }
+
   /** Stops every runner; called once all submitted work has settled. Resolves when all ended. */
   async close(): Promise<void> {
     this.#closed = true;
@@ -183,6 +204,11 @@ export class Scheduler {
       onAbort: undefined,
       slot: undefined,
       sentAt: 0,
+      signal: undefined,
+      controller: undefined,
+      cancelling: NOT_CANCELLING,
+      grace: undefined,
+      onProgress: forwardProgress,
     };
     const signal = job.limits?.signal;
     if (signal !== undefined) {
@@ -336,6 +362,8 @@ export class Scheduler {
     job.sentAt = performance.now();
     if (job.exclusive) {
       slot.exclusive = true;
+      job.controller = new AbortController();
+      job.signal = job.controller.signal;
       const timeout = job.limits!.timeout;
       if (timeout !== undefined && timeout !== Infinity) {
         job.timer = setTimeout(() => {
@@ -353,7 +381,9 @@ export class Scheduler {
     }
     const runner = slot.runner;
     if (job.list === undefined) {
-      runner.attempt(job.task, job.args!).then((outcome) => this.#complete(slot, job, outcome));
+      runner.attempt(job.task, job.args!, job).then((outcome) =>
+        this.#complete(slot, job, outcome)
+      );
     } else {
       const list = job.offset === 0 ? job.list : job.list.slice(job.offset);
       runner.attemptBatch(job.task, list).then((outcomes) =>
@@ -364,7 +394,16 @@ export class Scheduler {
 
   #complete(slot: Slot, job: Job, outcome: TaskOutcome<unknown> | undefined): void {
     this.#release(slot, job);
-    if (job.state !== DONE) {
+    if (job.cancelling !== NOT_CANCELLING && job.state !== DONE) {
+      // A cancelled task ended (on its own, or with its runner after the grace period). One that
+      // finished before the cancel reached it keeps its result.
+      job.state = DONE;
+      clearTimeout(job.grace);
+      if (!job.future.done()) {
+        if (outcome?.ok) job.future.setResult(outcome.value);
+        else job.future.setException(job.cancelling);
+      }
+    } else if (job.state !== DONE) {
       if (outcome === undefined) {
         job.state = QUEUED;
         this.#retry.push(job);
@@ -423,7 +462,20 @@ export class Scheduler {
   }
 
   #abort(job: Job, reason: unknown): void {
-    if (job.state === DONE) return;
+    if (job.state === DONE || job.cancelling !== NOT_CANCELLING) return;
+    if (job.state === SENT && job.controller !== undefined) {
+      // Running: ask the task to stop (its context says cancelled, its signal aborts); end its
+      // runner only if it has not ended within the grace period.
+      job.cancelling = reason;
+      this.#clearLimits(job);
+      job.controller.abort(reason);
+      const slot = job.slot!;
+      job.grace = setTimeout(() => {
+        job.grace = undefined;
+        if (job.state !== DONE) this.#retire(slot);
+      }, this.#config.cancelGrace);
+      return;
+    }
     const slot = job.state === SENT ? job.slot : undefined;
     if (job.state === QUEUED && !job.started) this.#queued--;
     job.state = DONE;

@@ -12,6 +12,7 @@ import {
   checkTaskArguments,
   type Future,
   type MapOptions,
+  type ShutdownOptions,
   type Task,
   type TaskLimits,
   type TaskOutcome,
@@ -63,10 +64,26 @@ export interface PoolExecutorOptions {
    * @default {Infinity}
    */
   maxQueue?: number;
+  /**
+   * Milliseconds a running task that was cancelled (its `submitWith` signal aborted or its
+   * timeout ran out) has to end on its own, after its `taskContext()` says cancelled and its
+   * signal aborts, before its worker is ended. A task that ends in time keeps its worker warm
+   * and runs its `finally` blocks; its future then fails with the signal's reason (or the
+   * `TimeoutError`), or keeps its result if it had already finished.
+   *
+   * @default {500}
+   */
+  cancelGrace?: number;
 }
 
 /** The option names of {@linkcode PoolExecutorOptions}. */
-const POOL_OPTIONS = ["maxWorkers", "maxTasksPerWorker", "idleTimeout", "maxQueue"] as const;
+const POOL_OPTIONS = [
+  "maxWorkers",
+  "maxTasksPerWorker",
+  "idleTimeout",
+  "maxQueue",
+  "cancelGrace",
+] as const;
 
 /** What a subclass tells the pool base: its name, its kind of worker, and how to start one. */
 export interface PoolKind {
@@ -100,7 +117,12 @@ export interface PoolKind {
  * - A worker that dies while running (an uncaught error, `Deno.exit()`, a kill) fails only the
  *   task it was running, with a `BrokenExecutorError` that names the task and the cause; tasks it
  *   held that had not started run on another worker; it is replaced. Every future settles.
- * - `submitWith` stops one task by signal or timeout, even while it runs, by ending its worker.
+ * - `submitWith` stops one task by signal or timeout, even while it runs: first cooperatively
+ *   (the task's `taskContext()` says cancelled and its signal aborts), then, after
+ *   `cancelGrace` ms, by ending its worker. `shutdown({ cancelFutures: true })` also cancels
+ *   running tasks cooperatively (those that ignore it run to the end, as in Python).
+ * - Progress that a task reports with `taskContext().progress(value)` reaches
+ *   `future.onProgress(fn)`.
  * - Lifetime: an idle pool never keeps the process alive (a program that forgets `shutdown()`
  *   exits as soon as its own work is done); a running task does, as Python's executors join
  *   their workers at exit. `shutdown()` (and `await using`) waits for submitted work, then ends
@@ -164,6 +186,7 @@ export abstract class PoolExecutor extends BaseExecutor {
       ),
       idleTimeout: milliseconds(what, "idleTimeout", opts.idleTimeout ?? 5000),
       maxQueue: this.#maxQueue,
+      cancelGrace: milliseconds(what, "cancelGrace", opts.cancelGrace ?? 500),
       spawn: (hooks) => this.spawnRunner(hooks),
     });
   }
@@ -447,6 +470,32 @@ export abstract class PoolExecutor extends BaseExecutor {
       task as unknown as Task<unknown[], unknown>,
       argsList,
     );
+  }
+
+  /**
+   * Stops accepting work and ends the workers once submitted work is done. Python:
+   * `Executor.shutdown(wait, cancel_futures)`. With `cancelFutures`, tasks that have not started
+   * are cancelled and running ones are asked to stop (their `taskContext()` says cancelled).
+   *
+   * @param options `wait` and `cancelFutures`.
+   * @returns A promise that resolves when shutdown is complete (at once without `wait`).
+   *
+   * @example
+   * ```ts
+   * import { WorkerPoolExecutor } from "@tandem/tandem/parallel";
+   * import { double } from "../examples/tasks.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const pool = new WorkerPoolExecutor({ maxWorkers: 1 });
+   * const future = pool.submit(double, 2);
+   * await pool.shutdown({ cancelFutures: true });
+   * assert.ok(future.cancelled() || (await future) === 4);
+   * ```
+   */
+  override shutdown(options: ShutdownOptions = {}): Promise<void> {
+    const done = super.shutdown(options);
+    if (options.cancelFutures) this.#scheduler.cancelRunning();
+    return done;
   }
 
   /**

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { BrokenExecutorError, Task, TaskOutcome } from "@tandem/tandem/futures";
+import type { BrokenExecutorError, CallOptions, Task, TaskOutcome } from "@tandem/tandem/futures";
 
 /**
  * What a runner reports to its pool. A runner calls each hook at most once.
@@ -49,11 +49,15 @@ export interface Runner {
   /** A number that names the runner in messages (an isolate id, a process id). */
   readonly id: number;
   /**
-   * Runs one call.
+   * Runs one call; `options` may cancel it cooperatively and listen to its progress.
    *
    * @returns Its outcome, or `undefined` if it never started.
    */
-  attempt<A extends unknown[], R>(task: Task<A, R>, args: A): Promise<TaskOutcome<R> | undefined>;
+  attempt<A extends unknown[], R>(
+    task: Task<A, R>,
+    args: A,
+    options?: CallOptions,
+  ): Promise<TaskOutcome<R> | undefined>;
   /**
    * Runs one call per argument list, in one message.
    *
@@ -65,6 +69,8 @@ export interface Runner {
   ): Promise<(TaskOutcome<R> | undefined)[]>;
   /** Stops the runner at once; the calls it held settle as after a break. */
   terminate(): void;
+  /** Cancels every call it holds cooperatively (see `CallOptions.signal`); optional. */
+  cancelAll?(): void;
   /** Resolves once the runner has fully ended (its process reaped); optional. */
   readonly exited?: Promise<void>;
 }

@@ -1,6 +1,6 @@
 // Tasks for the parallel and TaskWorker tests. This module must stay free of side effects:
 // every worker and child process that runs one of these tasks imports it.
-import { currentIsolateId, task } from "@tandem/tandem/futures";
+import { currentIsolateId, task, taskContext } from "@tandem/tandem/futures";
 import type { SharedCounter } from "./_shared.ts";
 
 /** An error class that only exists here: it comes back as an Error named "ValidationError". */
@@ -196,3 +196,51 @@ export const startSleeperAndHang = task(
     return await new Promise<never>(() => {});
   },
 );
+
+/**
+ * Spins until its context says cancelled (or `ms` pass), checking the shared-memory flag on
+ * every turn; returns how it ended and this isolate's id.
+ */
+export const spinUntilCancelled = task(
+  import.meta.url,
+  function spinUntilCancelled(ms: number): string {
+    const context = taskContext();
+    const end = performance.now() + ms;
+    while (performance.now() < end) {
+      if (context.cancelled()) return `cancelled in ${currentIsolateId()}`;
+    }
+    return `ran out in ${currentIsolateId()}`;
+  },
+);
+
+/** Waits for its context's signal, then throws its reason. */
+export const waitForCancel = task(import.meta.url, async function waitForCancel(): Promise<never> {
+  const { signal } = taskContext();
+  await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+  throw signal.reason;
+});
+
+/** Reports progress `0 .. steps - 1`, then returns `steps`. */
+export const reportSteps = task(
+  import.meta.url,
+  async function reportSteps(steps: number): Promise<number> {
+    const context = taskContext();
+    for (let i = 0; i < steps; i++) {
+      context.progress(i);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    return steps;
+  },
+);
+
+/** Spins for `ms`, calling `throwIfCancelled()` on every turn. */
+export const spinChecking = task(import.meta.url, function spinChecking(ms: number): number {
+  const context = taskContext();
+  const end = performance.now() + ms;
+  let turns = 0;
+  while (performance.now() < end) {
+    context.throwIfCancelled();
+    turns++;
+  }
+  return turns;
+});
