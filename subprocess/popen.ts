@@ -15,6 +15,7 @@ import {
   checkEnv,
   checkInput,
   checkOptions,
+  checkRuntime,
   checkSignal,
   checkSignalNumber,
   checkStderr,
@@ -255,6 +256,7 @@ export class Popen implements PromiseLike<number>, AsyncDisposable {
    * permission is missing.
    * @throws {TypeError} When `args` is not a non-empty array of strings, or an option has the
    * wrong type or value (the message names it).
+   * @throws {Error} On a runtime without `Deno.Command` (Bun, Node), naming the runtime.
    *
    * @example
    * ```ts
@@ -269,6 +271,7 @@ export class Popen implements PromiseLike<number>, AsyncDisposable {
    */
   constructor(args: readonly string[], options?: PopenOptions) {
     const what = "start process";
+    checkRuntime(what);
     const checked = checkArgs(what, args);
     const opts = checkOptions(what, options, POPEN_OPTIONS);
     this.#child = new Child({

@@ -14,6 +14,7 @@ import {
   checkEnv,
   checkInput,
   checkOptions,
+  checkRuntime,
   checkSignal,
   checkStderr,
   checkStdin,
@@ -130,6 +131,7 @@ function decode(
  * wrong type or conflicts with another (the message names it).
  * @throws {RangeError} When `timeout` is negative or `encoding` is unknown.
  * @throws {unknown} `signal.reason`, when `signal` aborts.
+ * @throws {Error} On a runtime without `Deno.Command` (Bun, Node), naming the runtime.
  *
  * @example The book's first example
  * ```ts
@@ -193,6 +195,7 @@ export async function run(
   args: readonly string[],
   options?: RunOptions,
 ): Promise<CompletedProcess<ProcessOutput>> {
+  checkRuntime(WHAT);
   const checked = checkArgs(WHAT, args);
   const opts = checkOptions(WHAT, options, RUN_OPTIONS);
   const capture = checkBoolean(WHAT, "capture", opts.capture);
