@@ -5,7 +5,7 @@
  * @module
  */
 
-import { TaskWorker } from "@tandem/tandem/futures";
+import { TaskWorker, unrefTimer } from "@tandem/tandem/futures";
 import { acquireLabels, labelName, releaseLabels, runLabelled } from "./_labels.ts";
 import { checkFunction, checkPositive } from "./_validate.ts";
 import { BEAT, READY, STALL_BEAT, STALL_LABEL, STOP, watchEventLoop, WORDS } from "./_watchdog.ts";
@@ -125,7 +125,7 @@ export class EventLoopMonitor implements AsyncDisposable {
   #control: Int32Array<SharedArrayBuffer>;
   #worker: TaskWorker;
   #run: Promise<number>;
-  #timer: number;
+  #timer: ReturnType<typeof setInterval>;
   #last: number;
   #blocks = 0;
   #ready: PromiseWithResolvers<void>;
@@ -172,9 +172,8 @@ export class EventLoopMonitor implements AsyncDisposable {
     if (waiting.async) waiting.value.then(() => this.#ready.resolve());
     else this.#ready.resolve();
     this.#last = performance.now();
-    // Deno's timers are numbers (Node's typings, when loaded, say otherwise).
-    this.#timer = setInterval(() => this.#tick(), interval) as unknown as number;
-    Deno.unrefTimer(this.#timer);
+    this.#timer = setInterval(() => this.#tick(), interval);
+    unrefTimer(this.#timer);
   }
 
   /**

@@ -74,6 +74,12 @@ export class ProcessRunner implements Runner {
   #grouped: boolean;
 
   constructor(options: ProcessRunnerOptions) {
+    if (typeof (globalThis as { Deno?: { Command?: unknown } }).Deno?.Command !== "function") {
+      throw new Error(
+        `this runtime is ${runtimeName()}, and child processes need Deno (Deno.Command); ` +
+          "use WorkerPoolExecutor here",
+      );
+    }
     if ((Deno.build as { standalone?: boolean }).standalone) {
       throw new Error(
         "Deno.execPath() is a `deno compile` binary, which cannot run the process host; " +
@@ -373,4 +379,12 @@ function concat(chunks: Uint8Array[]): Uint8Array {
     at += chunk.length;
   }
   return out;
+}
+
+function runtimeName(): string {
+  const versions = (globalThis as { process?: { versions?: Record<string, string> } }).process
+    ?.versions;
+  if (versions?.bun) return `Bun ${versions.bun}`;
+  if (versions?.node) return `Node ${versions.node}`;
+  return "not Deno";
 }

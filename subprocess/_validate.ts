@@ -19,6 +19,25 @@ export function describe(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
+/**
+ * Throws unless this runtime can start child processes the way this module does (Deno's
+ * `Deno.Command`), with an error naming the runtime, so that Bun and Node fail at once.
+ */
+export function checkRuntime(what: string): void {
+  const deno = (globalThis as { Deno?: { Command?: unknown } }).Deno;
+  if (typeof deno?.Command === "function") return;
+  const versions = (globalThis as { process?: { versions?: Record<string, string> } }).process
+    ?.versions;
+  const runtime = versions?.bun
+    ? `Bun ${versions.bun}`
+    : versions?.node
+    ? `Node ${versions.node}`
+    : "a runtime without Deno.Command";
+  throw new Error(
+    `Cannot ${what}: tandem's subprocess module needs Deno (Deno.Command); this runtime is ${runtime}`,
+  );
+}
+
 /** Throws a TypeError in the project's form. */
 export function typeError(what: string, name: string, expected: string, value: unknown): never {
   throw new TypeError(`Cannot ${what}: '${name}' must be ${expected}, received ${describe(value)}`);

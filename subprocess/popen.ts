@@ -16,6 +16,7 @@ import {
   checkEnv,
   checkInput,
   checkOptions,
+  checkRuntime,
   checkSignal,
   checkSignalNumber,
   checkStderr,
@@ -326,6 +327,7 @@ export class Popen implements PromiseLike<number>, AsyncDisposable {
    * @throws {TypeError} When `args` is not a non-empty array of strings, or an option has the
    * wrong type or value (the message names it).
    * @throws {RangeError} When `processGroup` is a number other than 0.
+   * @throws {Error} On a runtime without `Deno.Command` (Bun, Node), naming the runtime.
    *
    * @example
    * ```ts
@@ -340,6 +342,7 @@ export class Popen implements PromiseLike<number>, AsyncDisposable {
    */
   constructor(args: readonly string[], options?: PopenOptions) {
     const what = "start process";
+    checkRuntime(what);
     const checked = checkArgs(what, args);
     const opts = checkOptions(what, options, POPEN_OPTIONS);
     this.#child = new Child({

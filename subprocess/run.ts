@@ -15,6 +15,7 @@ import {
   checkEnv,
   checkInput,
   checkOptions,
+  checkRuntime,
   checkSignal,
   checkStderr,
   checkStdin,
@@ -142,6 +143,7 @@ function decode(
  * @throws {RangeError} When `timeout` is negative, `encoding` is unknown, or `processGroup` is
  * not 0.
  * @throws {unknown} `signal.reason`, when `signal` aborts.
+ * @throws {Error} On a runtime without `Deno.Command` (Bun, Node), naming the runtime.
  *
  * @example The book's first example
  * ```ts
@@ -222,6 +224,7 @@ export async function run(
   args: readonly string[],
   options?: RunOptions,
 ): Promise<CompletedProcess<ProcessOutput>> {
+  checkRuntime(WHAT);
   const checked = checkArgs(WHAT, args);
   const opts = checkOptions(WHAT, options, RUN_OPTIONS);
   const capture = checkBoolean(WHAT, "capture", opts.capture);
