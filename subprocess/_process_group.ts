@@ -8,7 +8,8 @@
 import { checkBoolean, checkProcessGroup, describe } from "./_validate.ts";
 
 /** Whether this platform has process groups (every Unix; not Windows). */
-export const HAS_PROCESS_GROUPS: boolean = Deno.build.os !== "windows";
+export const HAS_PROCESS_GROUPS: boolean = typeof Deno !== "undefined" &&
+  Deno.build.os !== "windows";
 
 /**
  * Checks that a child can be started in a group of its own and its group signalled, before
