@@ -45,6 +45,7 @@ export {
 } from "./task_worker.ts";
 export { checkNotBootstrapping } from "./bootstrap.ts";
 export { unrefTimer } from "./timers.ts";
+export { runtimeName } from "./runtime.ts";
 export { type TaskContext, taskContext } from "./context.ts";
 export { type ArgumentDestination, checkTaskArguments } from "./arguments.ts";
 export { type ErrorRecord, errorToRecord, recordToError } from "./error_record.ts";

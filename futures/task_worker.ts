@@ -42,6 +42,7 @@ import {
 import { BrokenExecutorError } from "./errors.ts";
 import { allocateIsolate, isolateRegistry, markIsolateDead } from "./isolates.ts";
 import { checkTask, describeTask, type Task, type TaskReference } from "./task.ts";
+import { runtimeName } from "./runtime.ts";
 import { unrefTimer } from "./timers.ts";
 
 /** Options for {@linkcode TaskWorker}. */
@@ -862,13 +863,4 @@ export class TaskWorker implements Disposable {
     }
     this.#onBroken?.(error, started);
   }
-}
-
-function runtimeName(): string {
-  const versions = (globalThis as { process?: { versions?: Record<string, string> } }).process
-    ?.versions;
-  if (versions?.bun) return `Bun ${versions.bun}`;
-  if (versions?.deno) return `Deno ${versions.deno}`;
-  if (versions?.node) return `Node ${versions.node}`;
-  return "an unknown runtime";
 }

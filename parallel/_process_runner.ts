@@ -7,6 +7,7 @@ import {
   BrokenExecutorError,
   type CallOptions,
   describeTask,
+  runtimeName,
   type Task,
   type TaskOutcome,
   type TaskReference,
@@ -379,12 +380,4 @@ function concat(chunks: Uint8Array[]): Uint8Array {
     at += chunk.length;
   }
   return out;
-}
-
-function runtimeName(): string {
-  const versions = (globalThis as { process?: { versions?: Record<string, string> } }).process
-    ?.versions;
-  if (versions?.bun) return `Bun ${versions.bun}`;
-  if (versions?.node) return `Node ${versions.node}`;
-  return "not Deno";
 }

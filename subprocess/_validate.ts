@@ -1,6 +1,7 @@
 // Private helpers: argument checks at the boundary of run(), Popen and their methods. Each
 // throws a TypeError (wrong kind of value) or RangeError (right kind, out of range) whose message
 // names the operation, the parameter and the value received.
+import { runtimeName } from "@tandem/tandem/futures";
 
 /** How `stdout` and `stderr` may be routed. */
 export type Stdio = "pipe" | "inherit" | "null";
@@ -26,15 +27,8 @@ export function describe(value: unknown): string {
 export function checkRuntime(what: string): void {
   const deno = (globalThis as { Deno?: { Command?: unknown } }).Deno;
   if (typeof deno?.Command === "function") return;
-  const versions = (globalThis as { process?: { versions?: Record<string, string> } }).process
-    ?.versions;
-  const runtime = versions?.bun
-    ? `Bun ${versions.bun}`
-    : versions?.node
-    ? `Node ${versions.node}`
-    : "a runtime without Deno.Command";
   throw new Error(
-    `Cannot ${what}: tandem's subprocess module needs Deno (Deno.Command); this runtime is ${runtime}`,
+    `Cannot ${what}: tandem's subprocess module needs Deno (Deno.Command); this runtime is ${runtimeName()}`,
   );
 }
 
