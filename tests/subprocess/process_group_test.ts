@@ -474,6 +474,8 @@ Deno.test("run() and Popen reject bad processGroup and startNewSession values, n
   });
 });
 
+const CONFIG = new URL("../../deno.json", import.meta.url).pathname;
+
 Deno.test("a process group needs run permission for every program, and starts nothing without it", async () => {
   using dir = tempDir();
   const marker = `${dir.path}/started`;
@@ -497,7 +499,8 @@ console.log(JSON.stringify(outcomes));
 `,
   );
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-config", "--allow-run=touch", script],
+    // The package's own configuration, so that its imports of `@tandem/tandem/...` resolve.
+    args: ["run", "--config", CONFIG, "--allow-run=touch", script],
     env: { NO_COLOR: "1" },
     stdin: "null",
     stdout: "piped",
