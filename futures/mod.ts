@@ -1,8 +1,10 @@
 /**
  * The hub of tandem: task references, {@linkcode Future}, the {@linkcode Executor} interface,
  * {@linkcode asCompleted} and {@linkcode wait}, the error classes, the worker host that runs
- * tasks in Web Workers ({@linkcode TaskWorker}), and the protocol by which shared-memory objects
- * cross into workers. Python: `concurrent.futures`.
+ * tasks in Web Workers ({@linkcode TaskWorker}), the protocol by which shared-memory objects
+ * cross into workers, the wait kernel over shared memory ({@linkcode waitUntil},
+ * {@linkcode waitUntilAsync}) and the argument checks every module shares
+ * ({@linkcode checkOptions}, {@linkcode checkTimeout}, ...). Python: `concurrent.futures`.
  *
  * Every topic module (`subprocess`, `threads`, `queue`, `coroutines`, `parallel`) builds on
  * these names, so a task written once runs on any executor.
@@ -24,6 +26,7 @@ export * from "./errors.ts";
 export { type DoneCallback, Future, type FutureState, type FutureWaitOptions } from "./future.ts";
 export {
   checkTask,
+  describeTask,
   isTask,
   resolveTask,
   type Task,
@@ -38,3 +41,5 @@ export * from "./shareable.ts";
 export { currentIsolateId, isIsolateAlive } from "./isolates.ts";
 export { type TaskOutcome, TaskWorker, type TaskWorkerOptions } from "./task_worker.ts";
 export { type ErrorRecord, errorToRecord, recordToError } from "./error_record.ts";
+export * from "./checks.ts";
+export * from "./futex.ts";

@@ -156,7 +156,20 @@ export function checkTask(what: string, value: unknown): asserts value is Task<u
   }
 }
 
-/** Describes a task reference for error messages: `'gcd' from file:///.../gcd.ts`. */
+/**
+ * Describes a task reference for error messages, the one way every module names a task.
+ *
+ * @param ref The task or its reference.
+ * @returns `'gcd' from file:///.../gcd.ts`.
+ *
+ * @example
+ * ```ts
+ * import { describeTask } from "@tandem/tandem/futures";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(describeTask({ module: "file:///a.ts", name: "gcd" }), "'gcd' from file:///a.ts");
+ * ```
+ */
 export function describeTask(ref: TaskReference): string {
   return `'${ref.name}' from ${ref.module}`;
 }

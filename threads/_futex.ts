@@ -1,7 +1,9 @@
-// Private: what threads' primitives add to the public futex layer (./futex.ts): their owner id,
-// word allocation, handle and argument checks, and their TimeoutError.
-import { currentIsolateId, TimeoutError } from "@tandem/tandem/futures";
-import type { SharedWords } from "./futex.ts";
+// Private: what threads' primitives add to the hub's futex layer: their owner id, word
+// allocation and handle checks.
+import { currentIsolateId, type SharedWords } from "@tandem/tandem/futures";
+
+// Kept here for the files that import them from this module (threads/thread.ts).
+export { checkTimeout, timeoutError } from "@tandem/tandem/futures";
 
 /** This isolate's number (see `currentIsolateId`): the owner id that locks record. */
 export const SELF: number = currentIsolateId();
@@ -24,28 +26,4 @@ export function cellsFrom(what: string, state: unknown, count: number): SharedWo
     );
   }
   return state as SharedWords;
-}
-
-/** Throws a RangeError naming `what` unless `timeout` is undefined or a number >= 0. */
-export function checkTimeout(what: string, timeout: number | undefined): void {
-  if (timeout === undefined) return;
-  if (typeof timeout !== "number" || Number.isNaN(timeout) || timeout < 0) {
-    throw new RangeError(
-      `Cannot ${what}: 'timeout' must be a non-negative number of milliseconds, received ${
-        String(timeout)
-      }`,
-    );
-  }
-}
-
-/** The TimeoutError every async form rejects with. */
-export function timeoutError(what: string, timeout: number | undefined): TimeoutError {
-  return new TimeoutError(`Timed out after ${timeout} ms waiting to ${what}`);
-}
-
-/** Checks that `n` is a positive integer (for `release(n)`, `notify(n)`). */
-export function checkCount(what: string, name: string, n: number): void {
-  if (!Number.isInteger(n) || n < 1) {
-    throw new RangeError(`Cannot ${what}: '${name}' must be a positive integer, received ${n}`);
-  }
 }

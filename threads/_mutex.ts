@@ -7,18 +7,21 @@
 // acquirers mark WAITERS and sleep in bounded slices; release wakes one sleeper when WAITERS was
 // set. A sleeper re-checks the owner's liveness after every slice, so a lock whose owner died is
 // taken over, never held forever.
-import { isIsolateAlive } from "@tandem/tandem/futures";
-import { checkTimeout, SELF, timeoutError } from "./_futex.ts";
 import {
   assertCanBlock,
   canBlock,
+  checkTimeout,
   deadlineOf,
-  holdEventLoop,
-  releaseEventLoop,
+  isIsolateAlive,
   type SharedWords,
-  waitWord,
-  waitWordAsync,
-} from "./futex.ts";
+  type Sleep,
+  sleepOn,
+  TIMED_OUT,
+  timeoutError,
+  waitUntil,
+  waitUntilAsync,
+} from "@tandem/tandem/futures";
+import { SELF } from "./_futex.ts";
 import { Hold } from "./hold.ts";
 import type { AcquireOptions, AsyncWaitOptions, BlockingWaitOptions } from "./options.ts";
 
@@ -34,10 +37,10 @@ export const LOCKED = 0;
 /** Acquired, taken over from an owner that died holding it. */
 export const RECOVERED = 1;
 /** Not acquired before the deadline. */
-export const TIMED_OUT = 2;
+export const TIMED_OUT_RESULT = 2;
 
 /** How a lock attempt ended. */
-export type LockResult = typeof LOCKED | typeof RECOVERED | typeof TIMED_OUT;
+export type LockResult = typeof LOCKED | typeof RECOVERED | typeof TIMED_OUT_RESULT;
 
 /** One compare-and-swap: takes the mutex if it is free. */
 export function tryLock(cells: SharedWords, index: number): boolean {
@@ -46,10 +49,9 @@ export function tryLock(cells: SharedWords, index: number): boolean {
 
 /**
  * One step of a contended acquire: takes the mutex if free (marking WAITERS, since others may be
- * asleep), takes it over if its owner died, or marks WAITERS and returns the word to sleep on (a
- * negative number, since WAITERS is the sign bit).
+ * asleep), takes it over if its owner died, or marks WAITERS and says to sleep on the word.
  */
-function step(cells: SharedWords, index: number): number {
+function step(cells: SharedWords, index: number): LockResult | Sleep {
   let c = Atomics.load(cells, index);
   for (;;) {
     if (c === 0) {
@@ -68,9 +70,9 @@ function step(cells: SharedWords, index: number): number {
       c = prev;
       continue;
     }
-    if ((c & WAITERS) !== 0) return c;
+    if ((c & WAITERS) !== 0) return sleepOn(cells, index, c);
     const prev = Atomics.compareExchange(cells, index, c, c | WAITERS);
-    if (prev === c) return c | WAITERS;
+    if (prev === c) return sleepOn(cells, index, c | WAITERS);
     c = prev;
   }
 }
@@ -81,11 +83,8 @@ function step(cells: SharedWords, index: number): number {
  * the holder.
  */
 export function lock(cells: SharedWords, index: number, deadline: number): LockResult {
-  for (;;) {
-    const word = step(cells, index);
-    if (word >= 0) return word as LockResult;
-    if (!waitWord(cells, index, word, deadline)) return TIMED_OUT;
-  }
+  const result = waitUntil(() => step(cells, index), deadline);
+  return result === TIMED_OUT ? TIMED_OUT_RESULT : result;
 }
 
 /** Acquires the mutex without blocking the event loop, until `deadline` or an abort. */
@@ -95,16 +94,8 @@ export async function lockAsync(
   deadline: number,
   signal: AbortSignal | undefined,
 ): Promise<LockResult> {
-  holdEventLoop();
-  try {
-    for (;;) {
-      const word = step(cells, index);
-      if (word >= 0) return word as LockResult;
-      if (!(await waitWordAsync(cells, index, word, deadline, signal))) return TIMED_OUT;
-    }
-  } finally {
-    releaseEventLoop();
-  }
+  const result = await waitUntilAsync(() => step(cells, index), deadline, signal);
+  return result === TIMED_OUT ? TIMED_OUT_RESULT : result;
 }
 
 /**
@@ -189,7 +180,7 @@ export async function acquireAsyncWith(
   signal?.throwIfAborted();
   if (Atomics.compareExchange(cells, index, 0, SELF) === 0) return 0;
   const result = await lockAsync(cells, index, deadlineOf(timeout), signal);
-  if (result === TIMED_OUT) throw timeoutError(what, timeout);
+  if (result === TIMED_OUT_RESULT) throw timeoutError(what, timeout);
   return result;
 }
 
@@ -203,7 +194,7 @@ export function holdWith(
   options: BlockingWaitOptions = {},
 ): Hold {
   const result = acquireWith(cells, index, what, instead, { timeout: options.timeout });
-  if (result === TIMED_OUT) throw timeoutError(what, options.timeout);
+  if (result === TIMED_OUT_RESULT) throw timeoutError(what, options.timeout);
   return new Hold(() => owner.release(), result === RECOVERED);
 }
 
@@ -219,7 +210,7 @@ export function tryOrRecover(cells: SharedWords, index: number): LockResult {
       if (c === 0) return LOCKED;
       continue;
     }
-    if (isIsolateAlive(c & ID_MASK)) return TIMED_OUT;
+    if (isIsolateAlive(c & ID_MASK)) return TIMED_OUT_RESULT;
     const prev = Atomics.compareExchange(cells, index, c, SELF | OWNER_DIED | (c & WAITERS));
     if (prev === c) return RECOVERED;
     c = prev;

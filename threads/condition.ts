@@ -5,24 +5,27 @@
  */
 
 import {
+  assertCanBlock,
+  canBlock,
+  checkTimeout,
+  deadlineOf,
+  describeValue,
   fromHandle,
+  holdEventLoop,
   isIsolateAlive,
   type Shareable,
   type SharedHandle,
-  TimeoutError,
-  toHandle,
-} from "@tandem/tandem/futures";
-import { allocate, cellsFrom, checkTimeout, SELF, timeoutError } from "./_futex.ts";
-import {
-  assertCanBlock,
-  canBlock,
-  deadlineOf,
-  holdEventLoop,
-  releaseEventLoop,
   type SharedWords,
-  waitWord,
-  waitWordAsync,
-} from "./futex.ts";
+  sleepOn,
+  TIMED_OUT,
+  TimeoutError,
+  timeoutError,
+  toHandle,
+  type WaitStep,
+  waitUntil,
+  waitUntilAsync,
+} from "@tandem/tandem/futures";
+import { allocate, cellsFrom, SELF } from "./_futex.ts";
 import {
   backends,
   heldBySelf,
@@ -113,7 +116,7 @@ export class Condition implements Shareable {
     if (mutex === undefined) {
       throw new TypeError(
         "Cannot create Condition: 'lock' must be a Lock or RLock from @tandem/tandem/threads, " +
-          `received ${describe(lock)}`,
+          `received ${describeValue(lock)}`,
       );
     }
     this.#lock = chosen;
@@ -246,14 +249,7 @@ export class Condition implements Shareable {
     const saved = this.#enter();
     let notified = false;
     try {
-      for (;;) {
-        const g = Atomics.load(cells, GEN);
-        if (g !== generation && this.#take()) {
-          notified = true;
-          break;
-        }
-        if (!waitWord(cells, GEN, g, deadline)) break;
-      }
+      notified = waitUntil(this.#notifiedSince(generation), deadline) !== TIMED_OUT;
     } finally {
       // Re-acquire on every path (a deadline of Infinity never times out), except in a worker
       // that was terminated meanwhile: it leaves without taking the lock.
@@ -299,26 +295,16 @@ export class Condition implements Shareable {
     const saved = this.#enter();
     let notified = false;
     let failure: { error: unknown } | undefined;
-    holdEventLoop();
+    using _held = holdEventLoop(); // until the lock is ours again
     try {
-      for (;;) {
-        const g = Atomics.load(cells, GEN);
-        if (g !== generation && this.#take()) {
-          notified = true;
-          break;
-        }
-        if (!(await waitWordAsync(cells, GEN, g, deadline, signal))) break;
-      }
+      const step = this.#notifiedSince(generation);
+      notified = await waitUntilAsync(step, deadline, signal) !== TIMED_OUT;
     } catch (error) {
       failure = { error };
     } finally {
       // Re-acquire on every path, ignoring the signal, as asyncio does.
-      try {
-        const cells = this.#mutex.cells;
-        if (!tryLock(cells, 0)) await lockAsync(cells, 0, Infinity, undefined);
-      } finally {
-        releaseEventLoop();
-      }
+      const cells = this.#mutex.cells;
+      if (!tryLock(cells, 0)) await lockAsync(cells, 0, Infinity, undefined);
       this.#restore(saved);
     }
     if (!notified) notified = this.#leave();
@@ -533,6 +519,15 @@ export class Condition implements Shareable {
   }
 
   /** Takes one wake-up, if any is left, and departs. */
+  /** The wait's step: done once a notify made after `generation` is taken by this waiter. */
+  #notifiedSince(generation: number): WaitStep<true> {
+    const cells = this.#cells;
+    return () => {
+      const g = Atomics.load(cells, GEN);
+      return g !== generation && this.#take() ? true : sleepOn(cells, GEN, g);
+    };
+  }
+
   #take(): boolean {
     const cells = this.#cells;
     let s = Atomics.load(cells, COUNTS);
@@ -570,10 +565,4 @@ export class Condition implements Shareable {
       s = prev;
     }
   }
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (typeof value !== "object") return typeof value;
-  return value.constructor?.name ?? "object";
 }

@@ -7,7 +7,7 @@
 
 import { fromHandle, type Shareable, type SharedHandle, toHandle } from "@tandem/tandem/futures";
 import { allocate, cellsFrom, SELF } from "./_futex.ts";
-import { assertCanBlock, canBlock, type SharedWords } from "./futex.ts";
+import { assertCanBlock, canBlock, type SharedWords } from "@tandem/tandem/futures";
 import {
   acquireAsyncWith,
   acquireWith,
@@ -17,7 +17,7 @@ import {
   ownerDied,
   RECOVERED,
   releaseError,
-  TIMED_OUT,
+  TIMED_OUT_RESULT,
   unlock,
 } from "./_mutex.ts";
 import { Hold } from "./hold.ts";
@@ -267,10 +267,10 @@ export class Lock implements Shareable {
     const what = "acquire a Lock";
     const instead = "'await lock.acquireAsync()'";
     if (options !== undefined) {
-      return acquireWith(this.#cells, 0, what, instead, options) !== TIMED_OUT;
+      return acquireWith(this.#cells, 0, what, instead, options) !== TIMED_OUT_RESULT;
     }
     if (!canBlock) assertCanBlock(what, instead);
-    return lock(this.#cells, 0, Infinity) !== TIMED_OUT;
+    return lock(this.#cells, 0, Infinity) !== TIMED_OUT_RESULT;
   }
 
   #releaseSlow(): void {

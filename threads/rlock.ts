@@ -6,7 +6,7 @@
 
 import { fromHandle, type Shareable, type SharedHandle, toHandle } from "@tandem/tandem/futures";
 import { allocate, cellsFrom, checkTimeout, SELF, timeoutError } from "./_futex.ts";
-import { canBlock, type SharedWords } from "./futex.ts";
+import { canBlock, type SharedWords } from "@tandem/tandem/futures";
 import {
   acquireAsyncWith,
   acquireWith,
@@ -19,7 +19,7 @@ import {
   ownerDied,
   RECOVERED,
   releaseError,
-  TIMED_OUT,
+  TIMED_OUT_RESULT,
   unlock,
 } from "./_mutex.ts";
 import { Hold } from "./hold.ts";
@@ -108,7 +108,7 @@ export class RLock implements Shareable {
       }
     }
     return this.#enter("acquire an RLock", "'await rlock.acquireAsync()'", options ?? {}) !==
-      TIMED_OUT;
+      TIMED_OUT_RESULT;
   }
 
   /**
@@ -226,7 +226,7 @@ export class RLock implements Shareable {
   hold(options: BlockingWaitOptions = {}): Hold {
     const { timeout } = options;
     const result = this.#enter("hold an RLock", "'await rlock.holdAsync()'", { timeout });
-    if (result === TIMED_OUT) throw timeoutError("hold an RLock", timeout);
+    if (result === TIMED_OUT_RESULT) throw timeoutError("hold an RLock", timeout);
     return new Hold(() => this.release(), result === RECOVERED);
   }
 
@@ -291,7 +291,7 @@ export class RLock implements Shareable {
       return LOCKED;
     }
     const result = acquireWith(cells, MUTEX, what, instead, options);
-    if (result !== TIMED_OUT) cells[LEVEL] = 1;
+    if (result !== TIMED_OUT_RESULT) cells[LEVEL] = 1;
     return result;
   }
 

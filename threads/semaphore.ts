@@ -4,18 +4,25 @@
  * @module
  */
 
-import { fromHandle, type Shareable, type SharedHandle, toHandle } from "@tandem/tandem/futures";
-import { allocate, cellsFrom, checkCount, checkTimeout, timeoutError } from "./_futex.ts";
 import {
   assertCanBlock,
   canBlock,
+  checkInteger,
+  checkTimeout,
   deadlineOf,
-  holdEventLoop,
-  releaseEventLoop,
+  fromHandle,
+  type Shareable,
+  type SharedHandle,
   type SharedWords,
-  waitWord,
-  waitWordAsync,
-} from "./futex.ts";
+  type Sleep,
+  sleepOn,
+  TIMED_OUT,
+  timeoutError,
+  toHandle,
+  waitUntil,
+  waitUntilAsync,
+} from "@tandem/tandem/futures";
+import { allocate, cellsFrom } from "./_futex.ts";
 import { Hold } from "./hold.ts";
 import type { AcquireOptions, AsyncWaitOptions, BlockingWaitOptions } from "./options.ts";
 
@@ -73,11 +80,7 @@ export class Semaphore implements Shareable {
       return;
     }
     const name = new.target === BoundedSemaphore ? "BoundedSemaphore" : "Semaphore";
-    if (!Number.isInteger(value) || value < 0 || value > MAX) {
-      throw new RangeError(
-        `Cannot create ${name}: 'value' must be a non-negative integer, received ${value}`,
-      );
-    }
+    checkInteger(`create ${name}`, "value", value, { max: MAX });
     this.#cells = allocate(3);
     this.#cells[VALUE] = value;
     this.#cells[BOUND] = new.target === BoundedSemaphore ? value : -1;
@@ -117,13 +120,9 @@ export class Semaphore implements Shareable {
     const { blocking = true, timeout } = options ?? {};
     if (!blocking || timeout === 0) return false;
     const cells = this.#cells;
-    const deadline = deadlineOf(timeout);
     Atomics.add(cells, SLEEPERS, 1);
     try {
-      for (;;) {
-        if (this.#tryTake()) return true;
-        if (!waitWord(cells, VALUE, 0, deadline)) return false;
-      }
+      return waitUntil(this.#take, deadlineOf(timeout)) !== TIMED_OUT;
     } finally {
       Atomics.sub(cells, SLEEPERS, 1);
     }
@@ -153,18 +152,12 @@ export class Semaphore implements Shareable {
     signal?.throwIfAborted();
     if (this.#tryTake()) return;
     const cells = this.#cells;
-    const deadline = deadlineOf(timeout);
     Atomics.add(cells, SLEEPERS, 1);
-    holdEventLoop();
     try {
-      for (;;) {
-        if (this.#tryTake()) return;
-        if (!(await waitWordAsync(cells, VALUE, 0, deadline, signal))) {
-          throw timeoutError("acquire a Semaphore", timeout);
-        }
+      if (await waitUntilAsync(this.#take, deadlineOf(timeout), signal) === TIMED_OUT) {
+        throw timeoutError("acquire a Semaphore", timeout);
       }
     } finally {
-      releaseEventLoop();
       Atomics.sub(cells, SLEEPERS, 1);
     }
   }
@@ -190,7 +183,7 @@ export class Semaphore implements Shareable {
   release(n = 1): void {
     const cells = this.#cells;
     const kind = cells[BOUND] >= 0 ? "BoundedSemaphore" : "Semaphore";
-    checkCount(`release a ${kind}`, "n", n);
+    checkInteger(`release a ${kind}`, "n", n, { min: 1 });
     const bound = cells[BOUND] >= 0 ? cells[BOUND] : MAX;
     let v = Atomics.load(cells, VALUE);
     for (;;) {
@@ -283,6 +276,9 @@ export class Semaphore implements Shareable {
       adopted = undefined;
     }
   }
+
+  /** The wait's step: a permit taken, or sleep while there is none. */
+  readonly #take = (): true | Sleep => this.#tryTake() ? true : sleepOn(this.#cells, VALUE, 0);
 
   #tryTake(): boolean {
     const cells = this.#cells;
