@@ -31,6 +31,7 @@ export {
   resolveTask,
   type Task,
   task,
+  type TaskOf,
   type TaskOptions,
   type TaskReference,
 } from "./task.ts";

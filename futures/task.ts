@@ -45,6 +45,30 @@ export interface Task<A extends unknown[], R> extends TaskReference {
   (...args: A): R | Promise<R>;
 }
 
+/**
+ * What {@linkcode task} returns: the function itself, with its own call type (a sync function
+ * stays sync: `gcd(pair)` is a `number`, not `number | Promise<number>`), that is also a
+ * {@linkcode Task} for every executor.
+ *
+ * @typeParam F The function's type.
+ *
+ * @example
+ * ```ts
+ * import { task, type TaskOf } from "@tandem/tandem/futures";
+ * import assert from "node:assert/strict";
+ *
+ * function triple(n: number): number {
+ *   return n * 3;
+ * }
+ * const tripleTask: TaskOf<typeof triple> = task(import.meta.url, triple);
+ * const nine: number = tripleTask(3); // sync, as declared
+ * assert.equal(nine, 9);
+ * ```
+ */
+export type TaskOf<F extends (...args: never[]) => unknown> =
+  & F
+  & Task<Parameters<F>, Awaited<ReturnType<F>>>;
+
 /** Options for {@linkcode task}. */
 export interface TaskOptions {
   /**
@@ -69,7 +93,8 @@ export interface TaskOptions {
  * @param module The URL of the module that exports the task: pass `import.meta.url`.
  * @param fn The function; sync or async.
  * @param options `name`, when the export name differs from `fn.name`.
- * @returns The task: callable like `fn`, and a {@linkcode TaskReference}.
+ * @returns The task: callable like `fn`, with `fn`'s own type (a sync function's call stays
+ * sync), and a {@linkcode TaskReference}.
  * @throws {TypeError} If `module` is not a URL, `fn` is not a function, or there is no name.
  *
  * @example Defining and calling a task
@@ -88,7 +113,7 @@ export function task<F extends (...args: never[]) => unknown>(
   module: string | URL,
   fn: F,
   options: TaskOptions = {},
-): Task<Parameters<F>, Awaited<ReturnType<F>>> {
+): TaskOf<F> {
   let url: string;
   try {
     url = new URL(module).href;
@@ -116,7 +141,7 @@ export function task<F extends (...args: never[]) => unknown>(
     module: { value: url, enumerable: true },
     [TASK]: { value: true },
   });
-  return wrapper as unknown as Task<Parameters<F>, Awaited<ReturnType<F>>>;
+  return wrapper as unknown as TaskOf<F>;
 }
 
 /**
