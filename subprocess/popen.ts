@@ -162,21 +162,21 @@ export interface CommunicateResult<T extends ProcessOutput> {
   stderr: T | null;
 }
 
-const POPEN_OPTIONS: ReadonlySet<string> = new Set([
+const POPEN_OPTIONS: readonly (keyof PopenOptions)[] = [
   "stdin",
   "stdout",
   "stderr",
   "cwd",
   "env",
   "clearEnv",
-]);
-const WAIT_OPTIONS: ReadonlySet<string> = new Set(["timeout", "signal"]);
-const COMMUNICATE_OPTIONS: ReadonlySet<string> = new Set([
+];
+const WAIT_OPTIONS: readonly (keyof PopenWaitOptions)[] = ["timeout", "signal"];
+const COMMUNICATE_OPTIONS: readonly (keyof CommunicateOptions)[] = [
   "input",
   "timeout",
   "signal",
   "encoding",
-]);
+];
 
 function decode(
   decoder: TextDecoder | null,
@@ -251,8 +251,9 @@ export class Popen implements PromiseLike<number>, AsyncDisposable {
    *
    * @throws {Deno.errors.NotFound} When the program (or `cwd`) does not exist; the message
    * names it.
-   * @throws {Deno.errors.PermissionDenied} When the program cannot be executed, or the `run`
-   * permission is missing.
+   * @throws {Deno.errors.PermissionDenied} When the program cannot be executed (the system
+   * refuses it).
+   * @throws {Deno.errors.NotCapable} When the `run` permission is missing (Deno 2).
    * @throws {TypeError} When `args` is not a non-empty array of strings, or an option has the
    * wrong type or value (the message names it).
    *
@@ -270,7 +271,7 @@ export class Popen implements PromiseLike<number>, AsyncDisposable {
   constructor(args: readonly string[], options?: PopenOptions) {
     const what = "start process";
     const checked = checkArgs(what, args);
-    const opts = checkOptions(what, options, POPEN_OPTIONS);
+    const opts = checkOptions<PopenOptions>(what, options, POPEN_OPTIONS);
     this.#child = new Child({
       args: checked,
       stdin: checkStdin(what, opts.stdin, "inherit"),
@@ -368,7 +369,7 @@ export class Popen implements PromiseLike<number>, AsyncDisposable {
    */
   async wait(options?: PopenWaitOptions): Promise<number> {
     const what = "wait for process";
-    const opts = checkOptions(what, options, WAIT_OPTIONS);
+    const opts = checkOptions<PopenWaitOptions>(what, options, WAIT_OPTIONS);
     const timeout = checkTimeout(what, opts.timeout);
     const signal = checkSignal(what, opts.signal);
     const outcome = await this.#child.wait(timeout, signal);
@@ -447,7 +448,7 @@ export class Popen implements PromiseLike<number>, AsyncDisposable {
   communicate(options?: CommunicateOptions): Promise<CommunicateResult<ProcessOutput>>;
   async communicate(options?: CommunicateOptions): Promise<CommunicateResult<ProcessOutput>> {
     const what = "communicate with process";
-    const opts = checkOptions(what, options, COMMUNICATE_OPTIONS);
+    const opts = checkOptions<CommunicateOptions>(what, options, COMMUNICATE_OPTIONS);
     const input = checkInput(what, opts.input);
     const timeout = checkTimeout(what, opts.timeout);
     const signal = checkSignal(what, opts.signal);

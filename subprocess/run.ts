@@ -75,7 +75,7 @@ export interface RunOptions extends PopenOptions {
   signal?: AbortSignal;
 }
 
-const RUN_OPTIONS: ReadonlySet<string> = new Set([
+const RUN_OPTIONS: readonly (keyof RunOptions)[] = [
   "stdin",
   "stdout",
   "stderr",
@@ -88,7 +88,7 @@ const RUN_OPTIONS: ReadonlySet<string> = new Set([
   "timeout",
   "check",
   "signal",
-]);
+];
 
 const WHAT = "run process";
 
@@ -121,8 +121,9 @@ function decode(
  *
  * @throws {Deno.errors.NotFound} When the program (or `cwd`) does not exist; the message names
  * it.
- * @throws {Deno.errors.PermissionDenied} When the program cannot be executed, or the `run`
- * permission is missing.
+ * @throws {Deno.errors.PermissionDenied} When the program cannot be executed (the system refuses
+ * it).
+ * @throws {Deno.errors.NotCapable} When the `run` permission is missing (Deno 2).
  * @throws {TimeoutExpired} When `timeout` ms pass first; it carries the output so far.
  * @throws {CalledProcessError} With `check: true`, when the exit status is not 0; it carries
  * the status and the output.
@@ -194,7 +195,7 @@ export async function run(
   options?: RunOptions,
 ): Promise<CompletedProcess<ProcessOutput>> {
   const checked = checkArgs(WHAT, args);
-  const opts = checkOptions(WHAT, options, RUN_OPTIONS);
+  const opts = checkOptions<RunOptions>(WHAT, options, RUN_OPTIONS);
   const capture = checkBoolean(WHAT, "capture", opts.capture);
   if (capture && (opts.stdout !== undefined || opts.stderr !== undefined)) {
     throw new TypeError(
