@@ -114,8 +114,8 @@ export function replaceStore<T>(queue: Queue<T>, store: Store<T>): void {
  *   queue waits forever if nobody gets; `get` waits forever if nobody puts or closes. Pass a
  *   `timeout` or `signal` where that can happen.
  *
- * A queue belongs to one isolate (the event loop that uses it); a queue shared between workers
- * is a later addition with the same semantics.
+ * A queue belongs to one isolate (the event loop that uses it); to share one between the main
+ * thread and workers, use {@linkcode SharedQueue}, which has the same semantics.
  *
  * @typeParam T The type of the items.
  *
