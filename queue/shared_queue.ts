@@ -83,8 +83,6 @@ interface SharedQueueState {
   maxsize: number;
 }
 
-let adopted: SharedQueueState | undefined;
-
 /**
  * A queue shared between threads: Python's `queue.Queue` (with `shutdown` from Python 3.13),
  * for Web Workers, with the semantics of this module's {@linkcode Queue} and `close()` plus
@@ -148,10 +146,10 @@ let adopted: SharedQueueState | undefined;
  * ```
  */
 export class SharedQueue<T> implements Shareable, Iterable<T>, AsyncIterable<T> {
-  readonly #header: SharedWords;
-  readonly #data: Uint8Array<SharedArrayBuffer>;
-  readonly #capacity: number;
-  readonly #maxsize: number;
+  #header: SharedWords;
+  #data: Uint8Array<SharedArrayBuffer>;
+  #capacity: number;
+  #maxsize: number;
 
   /**
    * Creates an empty queue in new shared memory. Python: `queue.Queue(maxsize=0)`.
@@ -171,29 +169,15 @@ export class SharedQueue<T> implements Shareable, Iterable<T>, AsyncIterable<T> 
    */
   constructor(options?: SharedQueueOptions);
   constructor(maxsizeOrOptions?: number | SharedQueueOptions) {
-    const state = adopted;
-    adopted = undefined;
-    if (state !== undefined) {
-      this.#header = state.header;
-      this.#data = state.data;
-      this.#maxsize = state.maxsize;
-    } else {
-      const what = "create SharedQueue";
-      const options = typeof maxsizeOrOptions === "object" && maxsizeOrOptions !== null
-        ? checkOptions<SharedQueueOptions>(what, maxsizeOrOptions, ["maxsize", "byteCapacity"])
-        : { maxsize: maxsizeOrOptions };
-      this.#maxsize = checkInteger(what, "maxsize", options.maxsize ?? 0);
-      const capacity = checkInteger(
-        what,
-        "byteCapacity",
-        options.byteCapacity ?? DEFAULT_CAPACITY,
-        {
-          min: 8,
-        },
-      );
-      this.#header = new Int32Array(new SharedArrayBuffer(WORDS * 4));
-      this.#data = new Uint8Array(new SharedArrayBuffer(capacity));
-    }
+    const what = "create SharedQueue";
+    const options = typeof maxsizeOrOptions === "object" && maxsizeOrOptions !== null
+      ? checkOptions<SharedQueueOptions>(what, maxsizeOrOptions, ["maxsize", "byteCapacity"])
+      : { maxsize: maxsizeOrOptions };
+    this.#maxsize = checkInteger(what, "maxsize", options.maxsize ?? 0);
+    const capacity = options.byteCapacity ?? DEFAULT_CAPACITY;
+    checkInteger(what, "byteCapacity", capacity, { min: 8 });
+    this.#header = new Int32Array(new SharedArrayBuffer(WORDS * 4));
+    this.#data = new Uint8Array(new SharedArrayBuffer(capacity));
     this.#capacity = this.#data.length;
   }
 
@@ -675,12 +659,13 @@ export class SharedQueue<T> implements Shareable, Iterable<T>, AsyncIterable<T> 
           "its data bytes (over SharedArrayBuffers) and its maxsize",
       );
     }
-    adopted = s as SharedQueueState;
-    try {
-      return new SharedQueue<unknown>();
-    } finally {
-      adopted = undefined;
-    }
+    const { header, data, maxsize } = s as SharedQueueState;
+    const rebuilt = new SharedQueue<unknown>({ byteCapacity: 8 }); // then pointed at `state`
+    rebuilt.#header = header;
+    rebuilt.#data = data;
+    rebuilt.#maxsize = maxsize;
+    rebuilt.#capacity = data.length;
+    return rebuilt;
   }
 
   // --- the shared state machine; every attempt runs under the mutex ---

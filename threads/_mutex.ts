@@ -7,21 +7,8 @@
 // acquirers mark WAITERS and sleep in bounded slices; release wakes one sleeper when WAITERS was
 // set. A sleeper re-checks the owner's liveness after every slice, so a lock whose owner died is
 // taken over, never held forever.
-import {
-  assertCanBlock,
-  canBlock,
-  checkTimeout,
-  deadlineOf,
-  isIsolateAlive,
-  type SharedWords,
-  type Sleep,
-  sleepOn,
-  TIMED_OUT,
-  timeoutError,
-  waitUntil,
-  waitUntilAsync,
-} from "@tandem/tandem/futures";
-import { SELF } from "./_futex.ts";
+import { isIsolateAlive } from "@tandem/tandem/futures";
+import * as futex from "./_futex.ts";
 import { Hold } from "./hold.ts";
 import type { AcquireOptions, AsyncWaitOptions, BlockingWaitOptions } from "./options.ts";
 
@@ -43,19 +30,19 @@ export const TIMED_OUT_RESULT = 2;
 export type LockResult = typeof LOCKED | typeof RECOVERED | typeof TIMED_OUT_RESULT;
 
 /** One compare-and-swap: takes the mutex if it is free. */
-export function tryLock(cells: SharedWords, index: number): boolean {
-  return Atomics.compareExchange(cells, index, 0, SELF) === 0;
+export function tryLock(cells: futex.SharedWords, index: number): boolean {
+  return Atomics.compareExchange(cells, index, 0, futex.SELF) === 0;
 }
 
 /**
  * One step of a contended acquire: takes the mutex if free (marking WAITERS, since others may be
  * asleep), takes it over if its owner died, or marks WAITERS and says to sleep on the word.
  */
-function step(cells: SharedWords, index: number): LockResult | Sleep {
+function step(cells: futex.SharedWords, index: number): LockResult | futex.Sleep {
   let c = Atomics.load(cells, index);
   for (;;) {
     if (c === 0) {
-      c = Atomics.compareExchange(cells, index, 0, SELF | WAITERS);
+      c = Atomics.compareExchange(cells, index, 0, futex.SELF | WAITERS);
       if (c === 0) return LOCKED;
       continue;
     }
@@ -64,15 +51,15 @@ function step(cells: SharedWords, index: number): LockResult | Sleep {
         cells,
         index,
         c,
-        SELF | OWNER_DIED | (c & WAITERS),
+        futex.SELF | OWNER_DIED | (c & WAITERS),
       );
       if (prev === c) return RECOVERED;
       c = prev;
       continue;
     }
-    if ((c & WAITERS) !== 0) return sleepOn(cells, index, c);
+    if ((c & WAITERS) !== 0) return futex.sleepOn(cells, index, c);
     const prev = Atomics.compareExchange(cells, index, c, c | WAITERS);
-    if (prev === c) return sleepOn(cells, index, c | WAITERS);
+    if (prev === c) return futex.sleepOn(cells, index, c | WAITERS);
     c = prev;
   }
 }
@@ -82,30 +69,30 @@ function step(cells: SharedWords, index: number): LockResult | Sleep {
  * sleep: measured on a 2-core machine with 5 contending workers, spinning only stole time from
  * the holder.
  */
-export function lock(cells: SharedWords, index: number, deadline: number): LockResult {
-  const result = waitUntil(() => step(cells, index), deadline);
-  return result === TIMED_OUT ? TIMED_OUT_RESULT : result;
+export function lock(cells: futex.SharedWords, index: number, deadline: number): LockResult {
+  const result = futex.waitUntil(() => step(cells, index), deadline);
+  return result === futex.TIMED_OUT ? TIMED_OUT_RESULT : result;
 }
 
 /** Acquires the mutex without blocking the event loop, until `deadline` or an abort. */
 export async function lockAsync(
-  cells: SharedWords,
+  cells: futex.SharedWords,
   index: number,
   deadline: number,
   signal: AbortSignal | undefined,
 ): Promise<LockResult> {
-  const result = await waitUntilAsync(() => step(cells, index), deadline, signal);
-  return result === TIMED_OUT ? TIMED_OUT_RESULT : result;
+  const result = await futex.waitUntilAsync(() => step(cells, index), deadline, signal);
+  return result === futex.TIMED_OUT ? TIMED_OUT_RESULT : result;
 }
 
 /**
  * Releases the mutex if this isolate holds it, waking one sleeper if any may wait. Returns false
  * (changing nothing) when this isolate does not hold it.
  */
-export function unlock(cells: SharedWords, index: number): boolean {
+export function unlock(cells: futex.SharedWords, index: number): boolean {
   let c = Atomics.load(cells, index);
   for (;;) {
-    if (c === 0 || (c & ID_MASK) !== SELF) return false;
+    if (c === 0 || (c & ID_MASK) !== futex.SELF) return false;
     const prev = Atomics.compareExchange(cells, index, c, 0);
     if (prev === c) {
       if ((c & WAITERS) !== 0) Atomics.notify(cells, index, 1);
@@ -116,13 +103,13 @@ export function unlock(cells: SharedWords, index: number): boolean {
 }
 
 /** Whether this isolate holds the mutex. */
-export function heldBySelf(cells: SharedWords, index: number): boolean {
+export function heldBySelf(cells: futex.SharedWords, index: number): boolean {
   const c = Atomics.load(cells, index);
-  return c !== 0 && (c & ID_MASK) === SELF;
+  return c !== 0 && (c & ID_MASK) === futex.SELF;
 }
 
 /** Whether the mutex's holder took it over from a dead owner. */
-export function ownerDied(cells: SharedWords, index: number): boolean {
+export function ownerDied(cells: futex.SharedWords, index: number): boolean {
   return (Atomics.load(cells, index) & OWNER_DIED) !== 0;
 }
 
@@ -131,7 +118,7 @@ export function ownerDied(cells: SharedWords, index: number): boolean {
  * mutex word, and for an RLock its recursion count (word 1).
  */
 export interface MutexBackend {
-  readonly cells: SharedWords;
+  readonly cells: futex.SharedWords;
   readonly reentrant: boolean;
 }
 
@@ -144,19 +131,19 @@ export const backends: WeakMap<object, MutexBackend> = new WeakMap();
  */
 export function checkAcquire(what: string, instead: string, options: AcquireOptions): void {
   const { blocking = true, timeout } = options;
-  checkTimeout(what, timeout);
+  futex.checkTimeout(what, timeout);
   if (!blocking) {
     if (timeout !== undefined) {
       throw new TypeError(`Cannot ${what}: 'timeout' cannot be combined with 'blocking: false'`);
     }
     return;
   }
-  if (timeout !== 0 && !canBlock) assertCanBlock(what, instead);
+  if (timeout !== 0 && !futex.canBlock) futex.assertCanBlock(what, instead);
 }
 
 /** The blocking acquire with options, shared by Lock, RLock and Condition. */
 export function acquireWith(
-  cells: SharedWords,
+  cells: futex.SharedWords,
   index: number,
   what: string,
   instead: string,
@@ -165,36 +152,36 @@ export function acquireWith(
   checkAcquire(what, instead, options);
   const { blocking = true, timeout } = options;
   if (!blocking || timeout === 0) return tryOrRecover(cells, index);
-  return lock(cells, index, deadlineOf(timeout));
+  return lock(cells, index, futex.deadlineOf(timeout));
 }
 
 /** The async acquire, shared by Lock, RLock and Condition; rejects with TimeoutError. */
 export async function acquireAsyncWith(
-  cells: SharedWords,
+  cells: futex.SharedWords,
   index: number,
   what: string,
   options: AsyncWaitOptions = {},
 ): Promise<LockResult> {
   const { timeout, signal } = options;
-  checkTimeout(what, timeout);
+  futex.checkTimeout(what, timeout);
   signal?.throwIfAborted();
-  if (Atomics.compareExchange(cells, index, 0, SELF) === 0) return 0;
-  const result = await lockAsync(cells, index, deadlineOf(timeout), signal);
-  if (result === TIMED_OUT_RESULT) throw timeoutError(what, timeout);
+  if (Atomics.compareExchange(cells, index, 0, futex.SELF) === 0) return 0;
+  const result = await lockAsync(cells, index, futex.deadlineOf(timeout), signal);
+  if (result === TIMED_OUT_RESULT) throw futex.timeoutError(what, timeout);
   return result;
 }
 
 /** The blocking `hold`, shared by Lock and Condition: throws TimeoutError on timeout. */
 export function holdWith(
   owner: { release(): void },
-  cells: SharedWords,
+  cells: futex.SharedWords,
   index: number,
   what: string,
   instead: string,
   options: BlockingWaitOptions = {},
 ): Hold {
   const result = acquireWith(cells, index, what, instead, { timeout: options.timeout });
-  if (result === TIMED_OUT_RESULT) throw timeoutError(what, options.timeout);
+  if (result === TIMED_OUT_RESULT) throw futex.timeoutError(what, options.timeout);
   return new Hold(() => owner.release(), result === RECOVERED);
 }
 
@@ -202,27 +189,27 @@ export function holdWith(
  * Takes the mutex if it is free or if its owner died; never waits. (Taking over a dead owner's
  * lock never waits, so even a non-blocking attempt does it.)
  */
-export function tryOrRecover(cells: SharedWords, index: number): LockResult {
+export function tryOrRecover(cells: futex.SharedWords, index: number): LockResult {
   let c = Atomics.load(cells, index);
   for (;;) {
     if (c === 0) {
-      c = Atomics.compareExchange(cells, index, 0, SELF);
+      c = Atomics.compareExchange(cells, index, 0, futex.SELF);
       if (c === 0) return LOCKED;
       continue;
     }
     if (isIsolateAlive(c & ID_MASK)) return TIMED_OUT_RESULT;
-    const prev = Atomics.compareExchange(cells, index, c, SELF | OWNER_DIED | (c & WAITERS));
+    const prev = Atomics.compareExchange(cells, index, c, futex.SELF | OWNER_DIED | (c & WAITERS));
     if (prev === c) return RECOVERED;
     c = prev;
   }
 }
 
 /** The error for releasing a mutex this isolate does not hold. */
-export function releaseError(kind: string, cells: SharedWords): Error {
+export function releaseError(kind: string, cells: futex.SharedWords): Error {
   const c = Atomics.load(cells, 0);
   if (c === 0) return new Error(`Cannot release ${kind} that is not locked`);
   return new Error(
-    `Cannot release ${kind} held by isolate ${c & ID_MASK} from isolate ${SELF}: only the ` +
+    `Cannot release ${kind} held by isolate ${c & ID_MASK} from isolate ${futex.SELF}: only the ` +
       "isolate that acquired it may release it",
   );
 }

@@ -6,12 +6,6 @@
  */
 
 import {
-  assertCanBlock,
-  canBlock,
-  checkInteger,
-  checkOptions,
-  checkTimeout,
-  deadlineOf,
   fromHandle,
   isIsolateAlive,
   isTask,
@@ -19,17 +13,9 @@ import {
   resolveTask,
   type Shareable,
   type SharedHandle,
-  type SharedWords,
-  sleepOn,
-  TIMED_OUT,
-  timeoutError,
   toHandle,
-  typeError,
-  type WaitStep,
-  waitUntil,
-  waitUntilAsync,
 } from "@tandem/tandem/futures";
-import { allocate, cellsFrom, SELF } from "./_futex.ts";
+import * as futex from "./_futex.ts";
 import type { AsyncWaitOptions, BlockingWaitOptions } from "./options.ts";
 
 // Words:
@@ -118,14 +104,6 @@ export interface BarrierOptions {
   timeout?: number;
 }
 
-interface Adopted {
-  cells: SharedWords;
-  timeout: number | undefined;
-  action: (() => unknown) | undefined;
-}
-
-let adopted: Adopted | undefined;
-
 /**
  * A barrier in shared memory: Python's `threading.Barrier`. `parties` isolates (or async
  * functions) call {@linkcode Barrier.wait} (a worker, blocking) or {@linkcode Barrier.waitAsync}
@@ -158,7 +136,7 @@ let adopted: Adopted | undefined;
  * ```
  */
 export class Barrier implements Shareable {
-  #cells: SharedWords;
+  #cells: futex.SharedWords;
   #timeout: number | undefined;
   #action: (() => unknown) | undefined;
 
@@ -173,19 +151,17 @@ export class Barrier implements Shareable {
    * @throws {TypeError} If `action` is not a function.
    */
   constructor(parties: number, options: BarrierOptions = {}) {
-    if (adopted !== undefined) {
-      ({ cells: this.#cells, timeout: this.#timeout, action: this.#action } = adopted);
-      adopted = undefined;
-      return;
-    }
     const what = "create Barrier";
-    checkInteger(what, "parties", parties, { min: 1, max: MAX_PARTIES });
-    const { action, timeout } = checkOptions<BarrierOptions>(what, options, ["action", "timeout"]);
-    checkTimeout(what, timeout);
+    futex.checkInteger(what, "parties", parties, { min: 1, max: MAX_PARTIES });
+    const { action, timeout } = futex.checkOptions<BarrierOptions>(what, options, [
+      "action",
+      "timeout",
+    ]);
+    futex.checkTimeout(what, timeout);
     if (action !== undefined && typeof action !== "function") {
-      typeError(what, "action", "a function or a task", action);
+      futex.typeError(what, "action", "a function or a task", action);
     }
-    this.#cells = allocate(4);
+    this.#cells = futex.allocate(4);
     this.#cells[PARTIES] = parties;
     this.#timeout = timeout;
     this.#action = action;
@@ -229,13 +205,13 @@ export class Barrier implements Shareable {
    */
   wait(options: BlockingWaitOptions = {}): number {
     const timeout = options.timeout ?? this.#timeout;
-    checkTimeout("wait at a Barrier", timeout);
-    if (!canBlock) assertCanBlock("wait at a Barrier", "'await barrier.waitAsync()'");
-    const deadline = deadlineOf(timeout);
+    futex.checkTimeout("wait at a Barrier", timeout);
+    if (!futex.canBlock) futex.assertCanBlock("wait at a Barrier", "'await barrier.waitAsync()'");
+    const deadline = futex.deadlineOf(timeout);
     const step = this.#arrival(deadline, timeout, { generation: -1 });
-    const index = waitUntil(step, deadline);
+    const index = futex.waitUntil(step, deadline);
     // Past the deadline, the step itself breaks the barrier (or sees the generation end).
-    return index !== TIMED_OUT ? index : waitUntil(step, Infinity) as number;
+    return index !== futex.TIMED_OUT ? index : futex.waitUntil(step, Infinity) as number;
   }
 
   /**
@@ -261,14 +237,16 @@ export class Barrier implements Shareable {
   async waitAsync(options: AsyncWaitOptions = {}): Promise<number> {
     const timeout = options.timeout ?? this.#timeout;
     const { signal } = options;
-    checkTimeout("wait at a Barrier", timeout);
+    futex.checkTimeout("wait at a Barrier", timeout);
     signal?.throwIfAborted();
-    const deadline = deadlineOf(timeout);
+    const deadline = futex.deadlineOf(timeout);
     const arrived = { generation: -1 };
     const step = this.#arrival(deadline, timeout, arrived);
     try {
-      const index = await waitUntilAsync(step, deadline, signal);
-      return index !== TIMED_OUT ? index : await waitUntilAsync(step, Infinity, signal) as number;
+      const index = await futex.waitUntilAsync(step, deadline, signal);
+      return index !== futex.TIMED_OUT
+        ? index
+        : await futex.waitUntilAsync(step, Infinity, signal) as number;
     } catch (error) {
       // Aborted: leaving breaks this party's generation, unless it is complete already.
       if (arrived.generation >= 0) this.#breakFilling(arrived.generation);
@@ -395,15 +373,14 @@ export class Barrier implements Shareable {
       string,
       unknown
     >;
-    const cells = cellsFrom("a Barrier", s.cells, 4);
+    const cells = futex.cellsFrom("a Barrier", s.cells, 4);
     const timeout = typeof s.timeout === "number" ? s.timeout : undefined;
     const build = (action: (() => unknown) | undefined) => {
-      adopted = { cells, timeout, action };
-      try {
-        return new Barrier(1);
-      } finally {
-        adopted = undefined;
-      }
+      const rebuilt = new Barrier(1);
+      rebuilt.#cells = cells;
+      rebuilt.#timeout = timeout;
+      rebuilt.#action = action;
+      return rebuilt;
     };
     const ref = s.action as { module?: unknown; name?: unknown } | null | undefined;
     if (ref === null || ref === undefined) return build(undefined);
@@ -425,7 +402,7 @@ export class Barrier implements Shareable {
     deadline: number,
     timeout: number | undefined,
     arrived: { generation: number },
-  ): WaitStep<number> {
+  ): futex.WaitStep<number> {
     const cells = this.#cells;
     const parties = cells[PARTIES];
     let index = -1;
@@ -437,7 +414,7 @@ export class Barrier implements Shareable {
           if (arrivals(s) === parties) {
             // The previous generation is tripping: arrive in the next one.
             this.#rescueTrip(s);
-            return sleepOn(cells, STATE, s);
+            return futex.sleepOn(cells, STATE, s);
           }
           if (Atomics.compareExchange(cells, STATE, s, s + 1) !== s) continue;
           index = arrivals(s);
@@ -452,17 +429,17 @@ export class Barrier implements Shareable {
         }
         if (arrivals(s) === parties) {
           this.#rescueTrip(s);
-          return sleepOn(cells, STATE, s);
+          return futex.sleepOn(cells, STATE, s);
         }
         if ((s & BROKEN) !== 0) throw brokenError();
         if (performance.now() >= deadline) {
           if (Atomics.compareExchange(cells, STATE, s, s | BROKEN) === s) {
             Atomics.notify(cells, STATE);
-            throw brokenError(timeoutError("wait at a Barrier", timeout));
+            throw brokenError(futex.timeoutError("wait at a Barrier", timeout));
           }
           continue;
         }
-        return sleepOn(cells, STATE, s);
+        return futex.sleepOn(cells, STATE, s);
       }
     };
   }
@@ -473,7 +450,7 @@ export class Barrier implements Shareable {
     let failure: { error: unknown } | undefined;
     const action = this.#action;
     if (action !== undefined) {
-      Atomics.store(cells, TRIPPER, SELF);
+      Atomics.store(cells, TRIPPER, futex.SELF);
       try {
         const result = action();
         if (isThenable(result)) {

@@ -5,36 +5,17 @@
  */
 
 import {
-  assertCanBlock,
-  canBlock,
-  checkTimeout,
-  deadlineOf,
   describeValue,
   fromHandle,
   holdEventLoop,
   isIsolateAlive,
   type Shareable,
   type SharedHandle,
-  type SharedWords,
-  sleepOn,
-  TIMED_OUT,
   TimeoutError,
-  timeoutError,
   toHandle,
-  type WaitStep,
-  waitUntil,
-  waitUntilAsync,
 } from "@tandem/tandem/futures";
-import { allocate, cellsFrom, SELF } from "./_futex.ts";
-import {
-  backends,
-  heldBySelf,
-  lock,
-  lockAsync,
-  type MutexBackend,
-  tryLock,
-  unlock,
-} from "./_mutex.ts";
+import * as futex from "./_futex.ts";
+import * as robust from "./_mutex.ts";
 import type { Hold } from "./hold.ts";
 import { Lock } from "./lock.ts";
 import type { AcquireOptions, AsyncWaitOptions, BlockingWaitOptions } from "./options.ts";
@@ -51,8 +32,6 @@ const GEN = 0;
 const COUNTS = 1;
 const ONE_WAITER = 1 << 16;
 const MAX_WAITERS = 0xffff;
-
-let adopted: SharedWords | undefined;
 
 /**
  * A condition variable in shared memory: Python's `threading.Condition`. Isolates that share it
@@ -101,8 +80,8 @@ let adopted: SharedWords | undefined;
  */
 export class Condition implements Shareable {
   #lock: Lock | RLock;
-  #mutex: MutexBackend;
-  #cells: SharedWords;
+  #mutex: robust.MutexBackend;
+  #cells: futex.SharedWords;
 
   /**
    * Creates a condition over `lock`. Python: `threading.Condition(lock=None)`.
@@ -112,7 +91,7 @@ export class Condition implements Shareable {
    */
   constructor(lock?: Lock | RLock) {
     const chosen = lock ?? new Lock();
-    const mutex = backends.get(chosen);
+    const mutex = robust.backends.get(chosen);
     if (mutex === undefined) {
       throw new TypeError(
         "Cannot create Condition: 'lock' must be a Lock or RLock from @tandem/tandem/threads, " +
@@ -121,8 +100,7 @@ export class Condition implements Shareable {
     }
     this.#lock = chosen;
     this.#mutex = mutex;
-    this.#cells = adopted ?? allocate(2);
-    adopted = undefined;
+    this.#cells = futex.allocate(2);
   }
 
   /** The lock this condition waits with. */
@@ -240,21 +218,23 @@ export class Condition implements Shareable {
    */
   wait(options: BlockingWaitOptions = {}): boolean {
     const { timeout } = options;
-    checkTimeout("wait on a Condition", timeout);
-    if (!canBlock) assertCanBlock("wait on a Condition", "'await condition.waitAsync()'");
+    futex.checkTimeout("wait on a Condition", timeout);
+    if (!futex.canBlock) {
+      futex.assertCanBlock("wait on a Condition", "'await condition.waitAsync()'");
+    }
     this.#checkOwned("wait on");
-    const deadline = deadlineOf(timeout);
+    const deadline = futex.deadlineOf(timeout);
     const cells = this.#cells;
     const generation = Atomics.load(cells, GEN);
     const saved = this.#enter();
     let notified = false;
     try {
-      notified = waitUntil(this.#notifiedSince(generation), deadline) !== TIMED_OUT;
+      notified = futex.waitUntil(this.#notifiedSince(generation), deadline) !== futex.TIMED_OUT;
     } finally {
       // Re-acquire on every path (a deadline of Infinity never times out), except in a worker
       // that was terminated meanwhile: it leaves without taking the lock.
-      if (isIsolateAlive(SELF)) {
-        lock(this.#mutex.cells, 0, Infinity);
+      if (isIsolateAlive(futex.SELF)) {
+        robust.lock(this.#mutex.cells, 0, Infinity);
         this.#restore(saved);
       }
     }
@@ -286,10 +266,10 @@ export class Condition implements Shareable {
    */
   async waitAsync(options: AsyncWaitOptions = {}): Promise<void> {
     const { timeout, signal } = options;
-    checkTimeout("wait on a Condition", timeout);
+    futex.checkTimeout("wait on a Condition", timeout);
     this.#checkOwned("wait on");
     signal?.throwIfAborted();
-    const deadline = deadlineOf(timeout);
+    const deadline = futex.deadlineOf(timeout);
     const cells = this.#cells;
     const generation = Atomics.load(cells, GEN);
     const saved = this.#enter();
@@ -298,13 +278,13 @@ export class Condition implements Shareable {
     using _held = holdEventLoop(); // until the lock is ours again
     try {
       const step = this.#notifiedSince(generation);
-      notified = await waitUntilAsync(step, deadline, signal) !== TIMED_OUT;
+      notified = await futex.waitUntilAsync(step, deadline, signal) !== futex.TIMED_OUT;
     } catch (error) {
       failure = { error };
     } finally {
       // Re-acquire on every path, ignoring the signal, as asyncio does.
       const cells = this.#mutex.cells;
-      if (!tryLock(cells, 0)) await lockAsync(cells, 0, Infinity, undefined);
+      if (!robust.tryLock(cells, 0)) await robust.lockAsync(cells, 0, Infinity, undefined);
       this.#restore(saved);
     }
     if (!notified) notified = this.#leave();
@@ -313,7 +293,7 @@ export class Condition implements Shareable {
       if (notified) this.notify(1);
       throw failure.error;
     }
-    if (!notified) throw timeoutError("be notified on a Condition", timeout);
+    if (!notified) throw futex.timeoutError("be notified on a Condition", timeout);
   }
 
   /**
@@ -334,8 +314,8 @@ export class Condition implements Shareable {
    */
   waitFor<T>(predicate: () => T, options: BlockingWaitOptions = {}): T {
     const { timeout } = options;
-    checkTimeout("wait on a Condition", timeout);
-    const deadline = deadlineOf(timeout);
+    futex.checkTimeout("wait on a Condition", timeout);
+    const deadline = futex.deadlineOf(timeout);
     let result = predicate();
     while (!result) {
       const left = deadline - performance.now();
@@ -369,12 +349,12 @@ export class Condition implements Shareable {
    */
   async waitForAsync<T>(predicate: () => T, options: AsyncWaitOptions = {}): Promise<T> {
     const { timeout, signal } = options;
-    checkTimeout("wait on a Condition", timeout);
-    const deadline = deadlineOf(timeout);
+    futex.checkTimeout("wait on a Condition", timeout);
+    const deadline = futex.deadlineOf(timeout);
     let result = predicate();
     while (!result) {
       const left = deadline - performance.now();
-      if (left <= 0) throw timeoutError("see a Condition's predicate become true", timeout);
+      if (left <= 0) throw futex.timeoutError("see a Condition's predicate become true", timeout);
       await this.waitAsync(deadline === Infinity ? { signal } : { timeout: left, signal }).catch(
         (error) => {
           if (!(error instanceof TimeoutError)) throw error;
@@ -481,16 +461,13 @@ export class Condition implements Shareable {
         "Cannot rebuild a Condition from its handle: the state has no lock description",
       );
     }
-    adopted = cellsFrom("a Condition", s.cells, 2);
-    try {
-      return new Condition(lock);
-    } finally {
-      adopted = undefined;
-    }
+    const rebuilt = new Condition(lock);
+    rebuilt.#cells = futex.cellsFrom("a Condition", s.cells, 2);
+    return rebuilt;
   }
 
   #checkOwned(what: string): void {
-    if (!heldBySelf(this.#mutex.cells, 0)) {
+    if (!robust.heldBySelf(this.#mutex.cells, 0)) {
       throw new Error(
         `Cannot ${what} a Condition: its lock is not held by this isolate (acquire it first)`,
       );
@@ -509,7 +486,7 @@ export class Condition implements Shareable {
       level = cells[1];
       cells[1] = 0;
     }
-    unlock(cells, 0);
+    robust.unlock(cells, 0);
     return level;
   }
 
@@ -520,11 +497,11 @@ export class Condition implements Shareable {
 
   /** Takes one wake-up, if any is left, and departs. */
   /** The wait's step: done once a notify made after `generation` is taken by this waiter. */
-  #notifiedSince(generation: number): WaitStep<true> {
+  #notifiedSince(generation: number): futex.WaitStep<true> {
     const cells = this.#cells;
     return () => {
       const g = Atomics.load(cells, GEN);
-      return g !== generation && this.#take() ? true : sleepOn(cells, GEN, g);
+      return g !== generation && this.#take() ? true : futex.sleepOn(cells, GEN, g);
     };
   }
 

@@ -4,24 +4,8 @@
  * @module
  */
 
-import {
-  assertCanBlock,
-  canBlock,
-  checkTimeout,
-  deadlineOf,
-  fromHandle,
-  type Shareable,
-  type SharedHandle,
-  type SharedWords,
-  sleepOn,
-  TIMED_OUT,
-  timeoutError,
-  toHandle,
-  type WaitStep,
-  waitUntil,
-  waitUntilAsync,
-} from "@tandem/tandem/futures";
-import { allocate, cellsFrom } from "./_futex.ts";
+import { fromHandle, type Shareable, type SharedHandle, toHandle } from "@tandem/tandem/futures";
+import * as futex from "./_futex.ts";
 import type { AsyncWaitOptions, BlockingWaitOptions } from "./options.ts";
 
 // Words: FLAG (1 while set) and GEN (counts the sets). Waiters sleep on GEN, so that a set
@@ -29,14 +13,13 @@ import type { AsyncWaitOptions, BlockingWaitOptions } from "./options.ts";
 const FLAG = 0;
 const GEN = 1;
 
-let adopted: SharedWords | undefined;
-
-/** The wait's step: done when the flag is up, or when it was raised since `gen` was read. */
-function raisedSince(cells: SharedWords, gen: number): WaitStep<true> {
+/** The wait's step: done when the flag is up, or once it was raised after the wait began. */
+function raised(cells: futex.SharedWords): futex.WaitStep<true> {
+  const gen = Atomics.load(cells, GEN);
   return () => {
     if (Atomics.load(cells, FLAG) !== 0) return true;
     const now = Atomics.load(cells, GEN);
-    return now !== gen ? true : sleepOn(cells, GEN, now);
+    return now !== gen ? true : futex.sleepOn(cells, GEN, now);
   };
 }
 
@@ -65,13 +48,10 @@ function raisedSince(cells: SharedWords, gen: number): WaitStep<true> {
  * ```
  */
 export class Event implements Shareable {
-  #cells: SharedWords;
+  #cells: futex.SharedWords = futex.allocate(2);
 
   /** Creates a lowered flag in a new `SharedArrayBuffer`. Python: `threading.Event()`. */
-  constructor() {
-    this.#cells = adopted ?? allocate(2);
-    adopted = undefined;
-  }
+  constructor() {}
 
   /**
    * Whether the flag is raised. Python: `Event.is_set()`.
@@ -145,14 +125,9 @@ export class Event implements Shareable {
    * ```
    */
   wait(options: BlockingWaitOptions = {}): boolean {
-    const { timeout } = options;
-    checkTimeout("wait for an Event", timeout);
-    if (timeout !== 0 && !canBlock) {
-      assertCanBlock("wait for an Event", "'await event.waitAsync()'");
-    }
-    const cells = this.#cells;
-    const step = raisedSince(cells, Atomics.load(cells, GEN));
-    return waitUntil(step, deadlineOf(timeout)) !== TIMED_OUT;
+    const what = "wait for an Event";
+    const step = () => raised(this.#cells);
+    return futex.blockingWait(what, "'await event.waitAsync()'", options.timeout, step) === true;
   }
 
   /**
@@ -175,12 +150,7 @@ export class Event implements Shareable {
    */
   async waitAsync(options: AsyncWaitOptions = {}): Promise<void> {
     const { timeout, signal } = options;
-    checkTimeout("wait for an Event", timeout);
-    const cells = this.#cells;
-    const step = raisedSince(cells, Atomics.load(cells, GEN));
-    if (await waitUntilAsync(step, deadlineOf(timeout), signal) === TIMED_OUT) {
-      throw timeoutError("wait for an Event", timeout);
-    }
+    await futex.asyncWait("wait for an Event", timeout, signal, () => raised(this.#cells));
   }
 
   /**
@@ -200,11 +170,8 @@ export class Event implements Shareable {
    * @throws {TypeError} If `state` is not an event's state.
    */
   static [fromHandle](state: unknown): Event {
-    adopted = cellsFrom("an Event", state, 2);
-    try {
-      return new Event();
-    } finally {
-      adopted = undefined;
-    }
+    const event = new Event();
+    event.#cells = futex.cellsFrom("an Event", state, 2);
+    return event;
   }
 }
