@@ -25,7 +25,7 @@ export interface Putter<T> extends Waiter<void> {
 export function release<V>(waiter: Waiter<V>): void {
   waiter.settled = true;
   if (waiter.timer !== undefined) clearTimeout(waiter.timer);
-  waiter.unlisten?.();
+  if (waiter.unlisten !== undefined) waiter.unlisten();
 }
 
 const COMPACT_AT = 32;

@@ -679,7 +679,7 @@ export class Queue<T> implements AsyncIterable<T> {
     if (timeout !== undefined && timeout <= MAX_TIMER) {
       waiter.timer = setTimeout(() => leave(timedOut(this.#kind, verb, timeout)), timeout);
     }
-    waiter.unlisten = onAbort(signal, leave);
+    if (signal !== undefined) waiter.unlisten = onAbort(signal, leave);
   }
 
   #finish(): void {
