@@ -7,21 +7,7 @@
 
 import { Child } from "./_child.ts";
 import { TIMED_OUT } from "./_deadline.ts";
-import {
-  checkArgs,
-  checkBoolean,
-  checkCwd,
-  checkEncoding,
-  checkEnv,
-  checkInput,
-  checkOptions,
-  checkSignal,
-  checkSignalNumber,
-  checkStderr,
-  checkStdin,
-  checkStdio,
-  checkTimeout,
-} from "./_validate.ts";
+import * as valid from "./_validate.ts";
 import { type ProcessOutput, TimeoutExpired } from "./errors.ts";
 
 /**
@@ -270,16 +256,16 @@ export class Popen implements PromiseLike<number>, AsyncDisposable {
    */
   constructor(args: readonly string[], options?: PopenOptions) {
     const what = "start process";
-    const checked = checkArgs(what, args);
-    const opts = checkOptions<PopenOptions>(what, options, POPEN_OPTIONS);
+    const checked = valid.checkArgs(what, args);
+    const opts = valid.checkOptions<PopenOptions>(what, options, POPEN_OPTIONS);
     this.#child = new Child({
       args: checked,
-      stdin: checkStdin(what, opts.stdin, "inherit"),
-      stdout: checkStdio(what, "stdout", opts.stdout, "inherit"),
-      stderr: checkStderr(what, opts.stderr, "inherit"),
-      cwd: checkCwd(what, opts.cwd),
-      env: checkEnv(what, opts.env),
-      clearEnv: checkBoolean(what, "clearEnv", opts.clearEnv),
+      stdin: valid.checkStdin(what, opts.stdin, "inherit"),
+      stdout: valid.checkStdio(what, "stdout", opts.stdout, "inherit"),
+      stderr: valid.checkStderr(what, opts.stderr, "inherit"),
+      cwd: valid.checkCwd(what, opts.cwd),
+      env: valid.checkEnv(what, opts.env),
+      clearEnv: valid.checkBoolean(what, "clearEnv", opts.clearEnv),
     });
     this.args = Object.freeze(checked);
     this.pid = this.#child.pid;
@@ -369,9 +355,9 @@ export class Popen implements PromiseLike<number>, AsyncDisposable {
    */
   async wait(options?: PopenWaitOptions): Promise<number> {
     const what = "wait for process";
-    const opts = checkOptions<PopenWaitOptions>(what, options, WAIT_OPTIONS);
-    const timeout = checkTimeout(what, opts.timeout);
-    const signal = checkSignal(what, opts.signal);
+    const opts = valid.checkOptions<PopenWaitOptions>(what, options, WAIT_OPTIONS);
+    const timeout = valid.checkTimeout(what, opts.timeout);
+    const signal = valid.checkSignal(what, opts.signal);
     const outcome = await this.#child.wait(timeout, signal);
     if (outcome === TIMED_OUT) throw new TimeoutExpired(this.args, timeout!);
     return outcome;
@@ -448,11 +434,11 @@ export class Popen implements PromiseLike<number>, AsyncDisposable {
   communicate(options?: CommunicateOptions): Promise<CommunicateResult<ProcessOutput>>;
   async communicate(options?: CommunicateOptions): Promise<CommunicateResult<ProcessOutput>> {
     const what = "communicate with process";
-    const opts = checkOptions<CommunicateOptions>(what, options, COMMUNICATE_OPTIONS);
-    const input = checkInput(what, opts.input);
-    const timeout = checkTimeout(what, opts.timeout);
-    const signal = checkSignal(what, opts.signal);
-    const decoder = checkEncoding(what, opts.encoding);
+    const opts = valid.checkOptions<CommunicateOptions>(what, options, COMMUNICATE_OPTIONS);
+    const input = valid.checkInput(what, opts.input);
+    const timeout = valid.checkTimeout(what, opts.timeout);
+    const signal = valid.checkSignal(what, opts.signal);
+    const decoder = valid.checkEncoding(what, opts.encoding);
     const outcome = await this.#child.communicate(what, input, opts.input, timeout, signal);
     if (outcome === TIMED_OUT) {
       const sofar = this.#child.output();
@@ -485,7 +471,7 @@ export class Popen implements PromiseLike<number>, AsyncDisposable {
    */
   sendSignal(signal: Deno.Signal | number): void {
     const what = "send signal to process";
-    this.#child.sendSignal(what, checkSignalNumber(what, signal));
+    this.#child.sendSignal(what, valid.checkSignalNumber(what, signal));
   }
 
   /**

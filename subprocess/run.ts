@@ -6,21 +6,7 @@
 
 import { Child, KILL_DRAIN_GRACE_MS, type RawOutput } from "./_child.ts";
 import { TIMED_OUT } from "./_deadline.ts";
-import {
-  checkArgs,
-  checkBoolean,
-  checkCwd,
-  checkEncoding,
-  checkEnv,
-  checkInput,
-  checkOptions,
-  checkSignal,
-  checkStderr,
-  checkStdin,
-  checkStdio,
-  checkTimeout,
-  describe,
-} from "./_validate.ts";
+import * as valid from "./_validate.ts";
 import { CompletedProcess } from "./completed_process.ts";
 import { type ProcessOutput, TimeoutExpired } from "./errors.ts";
 import type { PopenOptions } from "./popen.ts";
@@ -194,34 +180,34 @@ export async function run(
   args: readonly string[],
   options?: RunOptions,
 ): Promise<CompletedProcess<ProcessOutput>> {
-  const checked = checkArgs(WHAT, args);
-  const opts = checkOptions<RunOptions>(WHAT, options, RUN_OPTIONS);
-  const capture = checkBoolean(WHAT, "capture", opts.capture);
+  const checked = valid.checkArgs(WHAT, args);
+  const opts = valid.checkOptions<RunOptions>(WHAT, options, RUN_OPTIONS);
+  const capture = valid.checkBoolean(WHAT, "capture", opts.capture);
   if (capture && (opts.stdout !== undefined || opts.stderr !== undefined)) {
     throw new TypeError(
       `Cannot ${WHAT}: 'capture' must be left out when 'stdout' or 'stderr' is given, received ${
-        describe({ capture, stdout: opts.stdout, stderr: opts.stderr })
+        valid.describe({ capture, stdout: opts.stdout, stderr: opts.stderr })
       }`,
     );
   }
-  const input = checkInput(WHAT, opts.input);
+  const input = valid.checkInput(WHAT, opts.input);
   if (input !== undefined && opts.stdin !== undefined) {
     throw new TypeError(
       `Cannot ${WHAT}: 'stdin' must be left out when 'input' is given, received ${
-        describe(opts.stdin)
+        valid.describe(opts.stdin)
       }`,
     );
   }
-  const stdin = input !== undefined ? "pipe" : checkStdin(WHAT, opts.stdin, "inherit");
-  const stdout = capture ? "pipe" : checkStdio(WHAT, "stdout", opts.stdout, "inherit");
-  const stderr = capture ? "pipe" : checkStderr(WHAT, opts.stderr, "inherit");
-  const cwd = checkCwd(WHAT, opts.cwd);
-  const env = checkEnv(WHAT, opts.env);
-  const clearEnv = checkBoolean(WHAT, "clearEnv", opts.clearEnv);
-  const decoder = checkEncoding(WHAT, opts.encoding);
-  const timeout = checkTimeout(WHAT, opts.timeout);
-  const check = checkBoolean(WHAT, "check", opts.check);
-  const signal = checkSignal(WHAT, opts.signal);
+  const stdin = input !== undefined ? "pipe" : valid.checkStdin(WHAT, opts.stdin, "inherit");
+  const stdout = capture ? "pipe" : valid.checkStdio(WHAT, "stdout", opts.stdout, "inherit");
+  const stderr = capture ? "pipe" : valid.checkStderr(WHAT, opts.stderr, "inherit");
+  const cwd = valid.checkCwd(WHAT, opts.cwd);
+  const env = valid.checkEnv(WHAT, opts.env);
+  const clearEnv = valid.checkBoolean(WHAT, "clearEnv", opts.clearEnv);
+  const decoder = valid.checkEncoding(WHAT, opts.encoding);
+  const timeout = valid.checkTimeout(WHAT, opts.timeout);
+  const check = valid.checkBoolean(WHAT, "check", opts.check);
+  const signal = valid.checkSignal(WHAT, opts.signal);
   signal?.throwIfAborted();
 
   const args_ = Object.freeze(checked);

@@ -11,12 +11,6 @@ import {
   square,
 } from "./_tasks.ts";
 
-async function collect<T>(iterator: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of iterator) out.push(item);
-  return out;
-}
-
 Deno.test("AsyncPoolExecutor never runs more than maxWorkers tasks at once", async () => {
   await using pool = new AsyncPoolExecutor({ maxWorkers: 3 });
   overlapStats.peak = 0;
@@ -46,7 +40,7 @@ Deno.test("submit() returns before the function is called; map() keeps input ord
   assert.equal(await future, 9);
   assert.equal(await queued, 16);
   const delays = [30, 5, 20, 1, 10];
-  assert.deepEqual(await collect(pool.map(delayed, delays)), delays);
+  assert.deepEqual(await Array.fromAsync(pool.map(delayed, delays)), delays);
 });
 
 Deno.test("a throwing or rejecting task fails only its own future", async () => {
@@ -114,7 +108,7 @@ Deno.test("AsyncPoolExecutor takes plain functions and closures; map() too", asy
     5,
   );
   assert.equal(calls, 1);
-  assert.deepEqual(await collect(pool.map((n: number) => n * 10, [1, 2, 3])), [10, 20, 30]);
+  assert.deepEqual(await Array.fromAsync(pool.map((n: number) => n * 10, [1, 2, 3])), [10, 20, 30]);
   assert.throws(
     () => pool.submit(42 as unknown as () => number),
     (e) =>

@@ -4,20 +4,7 @@ import { main as item53 } from "../../demo/item53_blocking_io.ts";
 import { main as item54 } from "../../demo/item54_locks.ts";
 import { main as item57 } from "../../demo/item57_thread_fanout.ts";
 import { runGenerations, simulate } from "../../demo/_life.ts";
-
-async function capture(fn: () => Promise<void>): Promise<string> {
-  const lines: string[] = [];
-  const original = console.log;
-  console.log = (...args: unknown[]) => {
-    lines.push(args.map((arg) => typeof arg === "string" ? arg : Deno.inspect(arg)).join(" "));
-  };
-  try {
-    await fn();
-  } finally {
-    console.log = original;
-  }
-  return lines.join("\n");
-}
+import { capture } from "../_capture.ts";
 
 Deno.test("demo 53 times factorizing and blocking calls, serially and in threads", async () => {
   const output = await capture(item53);
