@@ -85,7 +85,7 @@ function asTask<A extends unknown[], R>(what: string, fn: LocalTask<A, R>): Task
  * rejects) fails only its own future; a future cancelled before its task starts never runs. A
  * running task cannot be stopped (as in Python): `submitWith`'s signal or timeout fails its
  * future at once, and the function keeps its slot until it returns. `shutdown()` waits for
- * submitted work; this pool holds no resources, so nothing outlives it.
+ * submitted work, including such functions, so nothing outlives the pool.
  *
  * @example Fanning out I/O-bound tasks and fanning the futures back in (item 59)
  * ```ts
@@ -114,6 +114,7 @@ export class AsyncPoolExecutor extends BaseExecutor {
   #running = 0;
   #queue = new Ring<Pending>();
   #limits: SubmitOptions | undefined = undefined;
+  #idle: (() => void) | undefined = undefined;
 
   /**
    * Creates the pool.
@@ -321,12 +322,15 @@ export class AsyncPoolExecutor extends BaseExecutor {
   }
 
   /**
-   * Nothing to release: `shutdown` has already waited for the tasks.
+   * Waits until no function runs: `shutdown` has already waited for the futures, and this waits
+   * for the functions whose futures a signal or timeout failed early, so nothing outlives the
+   * pool.
    *
-   * @returns A resolved promise.
+   * @returns A promise that resolves when every slot is free.
    */
   protected close(): Promise<void> {
-    return Promise.resolve();
+    if (this.#running === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle = resolve);
   }
 
   /** Takes a slot for `pending`, unless its future was cancelled (or failed) meanwhile. */
@@ -373,6 +377,10 @@ export class AsyncPoolExecutor extends BaseExecutor {
     this.#running--;
     while (this.#queue.length > 0 && this.#running < this.#maxWorkers) {
       this.#run(this.#queue.shift()!);
+    }
+    if (this.#running === 0 && this.#idle !== undefined) {
+      this.#idle();
+      this.#idle = undefined;
     }
   }
 }

@@ -17,9 +17,9 @@ Deno.test("demo 53 times factorizing and blocking calls, serially and in threads
     output.match(/^Five blocking calls in threads took (\d+\.\d{3}) seconds/m)?.[1],
   );
   // Real threads overlap the five blocking calls; "threads" that ran one after another (or on
-  // the main thread) would take at least as long as the serial run.
-  assert.ok(serial > 0 && threaded > 0, output);
-  assert.ok(threaded < serial * 0.8, `threads took ${threaded} s, serial ${serial} s`);
+  // the main thread) would take at least as long as the serial run, whatever the start-up cost.
+  assert.ok(serial >= 0.5 && threaded > 0, output);
+  assert.ok(threaded < serial, `threads took ${threaded} s, serial ${serial} s`);
 });
 
 Deno.test("demo 54 prints the book's exact count with the Lock, and a racy one without", async () => {
