@@ -121,7 +121,9 @@ interface BridgeState {
   lock: unknown;
 }
 
-let adopted: BridgeState | undefined;
+// Passed as `functions` by `[fromHandle]` only: a caller's end, which allocates and serves
+// nothing; its fields are then pointed at the shared state.
+const CALLER_END: unique symbol = Symbol("tandem.bridge.callerEnd");
 
 /**
  * A bridge from workers to async functions of the main thread: Python's
@@ -176,9 +178,9 @@ let adopted: BridgeState | undefined;
  */
 export class MainThreadBridge<F extends BridgeFunctions<F> = AnyBridgeFunctions>
   implements Shareable, Disposable, AsyncDisposable {
-  #control: Int32Array<SharedArrayBuffer>;
-  #data: Uint8Array<SharedArrayBuffer>;
-  #lock: Lock;
+  #control!: Int32Array<SharedArrayBuffer>;
+  #data!: Uint8Array<SharedArrayBuffer>;
+  #lock!: Lock;
   #functions: Served | undefined;
   #running: Promise<void> | undefined;
 
@@ -192,13 +194,7 @@ export class MainThreadBridge<F extends BridgeFunctions<F> = AnyBridgeFunctions>
    * @throws {RangeError} If `capacity` is not a positive integer.
    */
   constructor(functions: F, options: MainThreadBridgeOptions = {}) {
-    if (adopted !== undefined) {
-      this.#control = adopted.control;
-      this.#data = adopted.data;
-      this.#lock = Lock[fromHandle](adopted.lock);
-      adopted = undefined;
-      return;
-    }
+    if ((functions as unknown) === CALLER_END) return;
     const what = "create MainThreadBridge";
     if (typeof functions !== "object" || functions === null) {
       typeError(what, "functions", "an object of functions", functions);
@@ -348,12 +344,11 @@ export class MainThreadBridge<F extends BridgeFunctions<F> = AnyBridgeFunctions>
         "Cannot rebuild a MainThreadBridge from its handle: the state is not a bridge's state",
       );
     }
-    adopted = s as BridgeState;
-    try {
-      return new MainThreadBridge({});
-    } finally {
-      adopted = undefined;
-    }
+    const bridge = new MainThreadBridge(CALLER_END as unknown as AnyBridgeFunctions);
+    bridge.#control = s.control;
+    bridge.#data = s.data;
+    bridge.#lock = Lock[fromHandle](s.lock);
+    return bridge;
   }
 
   #call(name: string, args: unknown[], options: BridgeCallOptions): unknown {
