@@ -5,7 +5,7 @@
  */
 
 import { CancelledError, InvalidStateError } from "./errors.ts";
-import { checkOptions, checkSignal, checkTimeout, timeoutError } from "./checks.ts";
+import { checkFunction, checkOptions, checkSignal, checkTimeout, timeoutError } from "./checks.ts";
 import { waitForWake } from "./_wait.ts";
 
 /**
@@ -247,11 +247,7 @@ export class Future<T> implements PromiseLike<T> {
    * ```
    */
   addDoneCallback(fn: DoneCallback<T>): void {
-    if (typeof fn !== "function") {
-      throw new TypeError(
-        `Cannot add done callback: 'fn' must be a function, received ${typeof fn}`,
-      );
-    }
+    checkFunction("add done callback", "fn", fn);
     if (this.done()) this.#invoke(fn);
     else this.#callbacks.push(fn);
   }

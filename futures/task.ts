@@ -5,6 +5,8 @@
  * @module
  */
 
+import { checkFunction, typeError } from "./checks.ts";
+
 const TASK: unique symbol = Symbol.for("tandem.task");
 
 /** Where a task lives: the module URL and the name the module exports it under. */
@@ -118,15 +120,9 @@ export function task<F extends (...args: never[]) => unknown>(
   try {
     url = new URL(module).href;
   } catch {
-    throw new TypeError(
-      `Cannot create task: 'module' must be a module URL such as import.meta.url, received ${
-        String(module)
-      }`,
-    );
+    typeError("create task", "module", "a module URL such as import.meta.url", module);
   }
-  if (typeof fn !== "function") {
-    throw new TypeError(`Cannot create task: 'fn' must be a function, received ${typeof fn}`);
-  }
+  checkFunction("create task", "fn", fn);
   const name = options.name ?? fn.name;
   if (typeof name !== "string" || name === "") {
     throw new TypeError(
@@ -172,12 +168,7 @@ export function isTask(value: unknown): value is Task<unknown[], unknown> {
  */
 export function checkTask(what: string, value: unknown): asserts value is Task<unknown[], unknown> {
   if (!isTask(value)) {
-    const got = typeof value === "function"
-      ? `function ${value.name || "(anonymous)"}`
-      : typeof value;
-    throw new TypeError(
-      `Cannot ${what}: 'task' must be a task made with task(import.meta.url, fn), received ${got}`,
-    );
+    typeError(what, "task", "a task made with task(import.meta.url, fn)", value);
   }
 }
 

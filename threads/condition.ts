@@ -383,11 +383,7 @@ export class Condition implements Shareable {
    * ```
    */
   notify(n = 1): void {
-    if (!Number.isInteger(n) || n < 0) {
-      throw new RangeError(
-        `Cannot notify a Condition: 'n' must be a non-negative integer, received ${n}`,
-      );
-    }
+    futex.checkInteger("notify a Condition", "n", n);
     this.#checkOwned("notify");
     const cells = this.#cells;
     let s = Atomics.load(cells, COUNTS);

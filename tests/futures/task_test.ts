@@ -24,7 +24,7 @@ Deno.test("task() rejects bad input with a TypeError naming the parameter", () =
   assert.throws(
     // @ts-expect-error: not a function
     () => task(import.meta.url, 42),
-    /'fn' must be a function, received number/,
+    /'fn' must be a function, received 42/,
   );
   assert.throws(() => task(import.meta.url, () => 1), /'fn' has no name/);
   assert.throws(() => checkTask("run", notATask), /'task' must be a task.*function notATask/);
