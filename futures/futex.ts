@@ -304,11 +304,15 @@ export function holdEventLoop(): Disposable {
  */
 export class Sleep {
   /** The shared words. */
-  readonly words: SharedWords;
+  words: SharedWords;
   /** Which word to sleep on. */
-  readonly index: number;
-  /** The value seen there: sleep only while the word still holds it. */
-  readonly expected: number;
+  index: number;
+  /**
+   * The value seen there: sleep only while the word still holds it. A step on a hot path may
+   * return the same `Sleep` every time with this updated, to allocate nothing per sleep: the
+   * drivers read it as soon as the step returns.
+   */
+  expected: number;
 
   /**
    * Describes one sleep. Use {@linkcode sleepOn}.

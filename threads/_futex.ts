@@ -23,7 +23,7 @@ export {
   checkTimeout,
   deadlineOf,
   type SharedWords,
-  type Sleep,
+  Sleep,
   sleepOn,
   TIMED_OUT,
   timeoutError,

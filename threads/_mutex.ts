@@ -35,34 +35,65 @@ export function tryLock(cells: futex.SharedWords, index: number): boolean {
 }
 
 /**
- * One step of a contended acquire: takes the mutex if free (marking WAITERS, since others may be
- * asleep), takes it over if its owner died, or marks WAITERS and says to sleep on the word.
+ * A contended acquire of the mutex at `cells[index]`, as a wait step: takes the mutex if free
+ * (marking WAITERS, since others may be asleep), takes it over if its owner died, or marks
+ * WAITERS and says to sleep on the word. It reuses one Sleep, so a contended acquire allocates
+ * nothing per sleep.
  */
-function step(cells: futex.SharedWords, index: number): LockResult | futex.Sleep {
-  let c = Atomics.load(cells, index);
-  for (;;) {
-    if (c === 0) {
-      c = Atomics.compareExchange(cells, index, 0, futex.SELF | WAITERS);
-      if (c === 0) return LOCKED;
-      continue;
-    }
-    if (!isIsolateAlive(c & ID_MASK)) {
-      const prev = Atomics.compareExchange(
-        cells,
-        index,
-        c,
-        futex.SELF | OWNER_DIED | (c & WAITERS),
-      );
-      if (prev === c) return RECOVERED;
-      c = prev;
-      continue;
-    }
-    if ((c & WAITERS) !== 0) return futex.sleepOn(cells, index, c);
-    const prev = Atomics.compareExchange(cells, index, c, c | WAITERS);
-    if (prev === c) return futex.sleepOn(cells, index, c | WAITERS);
-    c = prev;
+class Contender {
+  cells: futex.SharedWords;
+  index: number;
+  readonly #sleep: futex.Sleep;
+
+  constructor(cells: futex.SharedWords, index: number) {
+    this.cells = cells;
+    this.index = index;
+    this.#sleep = new futex.Sleep(cells, index, 0);
   }
+
+  /** Points this contender (and its Sleep) at another mutex word. */
+  aim(cells: futex.SharedWords, index: number): this {
+    this.cells = this.#sleep.words = cells;
+    this.index = this.#sleep.index = index;
+    return this;
+  }
+
+  readonly step = (): LockResult | futex.Sleep => {
+    const { cells, index } = this;
+    let c = Atomics.load(cells, index);
+    for (;;) {
+      if (c === 0) {
+        c = Atomics.compareExchange(cells, index, 0, futex.SELF | WAITERS);
+        if (c === 0) return LOCKED;
+        continue;
+      }
+      if (!isIsolateAlive(c & ID_MASK)) {
+        const prev = Atomics.compareExchange(
+          cells,
+          index,
+          c,
+          futex.SELF | OWNER_DIED | (c & WAITERS),
+        );
+        if (prev === c) return RECOVERED;
+        c = prev;
+        continue;
+      }
+      if ((c & WAITERS) === 0) {
+        const prev = Atomics.compareExchange(cells, index, c, c | WAITERS);
+        if (prev !== c) {
+          c = prev;
+          continue;
+        }
+        c |= WAITERS;
+      }
+      this.#sleep.expected = c;
+      return this.#sleep;
+    }
+  };
 }
+
+// Blocking acquires are synchronous, so one contender serves them all in this isolate.
+const blocking = new Contender(new Int32Array(new SharedArrayBuffer(4)), 0);
 
 /**
  * Acquires the mutex, blocking (workers only), until `deadline`. No spinning before the first
@@ -70,7 +101,7 @@ function step(cells: futex.SharedWords, index: number): LockResult | futex.Sleep
  * the holder.
  */
 export function lock(cells: futex.SharedWords, index: number, deadline: number): LockResult {
-  const result = futex.waitUntil(() => step(cells, index), deadline);
+  const result = futex.waitUntil(blocking.aim(cells, index).step, deadline);
   return result === futex.TIMED_OUT ? TIMED_OUT_RESULT : result;
 }
 
@@ -81,7 +112,8 @@ export async function lockAsync(
   deadline: number,
   signal: AbortSignal | undefined,
 ): Promise<LockResult> {
-  const result = await futex.waitUntilAsync(() => step(cells, index), deadline, signal);
+  const contender = new Contender(cells, index);
+  const result = await futex.waitUntilAsync(contender.step, deadline, signal);
   return result === futex.TIMED_OUT ? TIMED_OUT_RESULT : result;
 }
 
