@@ -56,7 +56,11 @@ Deno.test("Event rebuilds from its handle over the same memory", () => {
 
 // Ported from CPython's lock_tests.py, EventTests.test_set_and_clear (gh-57711): waiters woken
 // by set() return true even if clear() follows at once, before they run. Run for blocked
-// workers (threading.Event) and for async waiters (asyncio.Event) at once.
+// workers (threading.Event) and for async waiters (asyncio.Event) at once. CPython sleeps until
+// its threads are probably blocked; a worker here may take long to start on a loaded machine,
+// so the flag is raised and lowered at once every 20 ms until every waiter has returned: each
+// must return true at the first pulse after it blocked. Before the fix a waiter saw the flag
+// lowered again whenever it woke, so it missed every pulse and timed out.
 Deno.test("Event: waiters woken by set() return true even when clear() follows at once", async () => {
   const event = new Event();
   const N = 5;
@@ -66,11 +70,15 @@ Deno.test("Event: waiters woken by set() return true even when clear() follows a
     { length: N },
     () => event.waitAsync({ timeout: 10_000 }).then(() => true),
   );
-  await new Promise((resolve) => setTimeout(resolve, 200)); // let the workers block in wait()
-  event.set();
-  event.clear();
-  assert.deepEqual(await Promise.all(threads.map((t) => t.join())), Array(N).fill(true));
-  assert.deepEqual(await Promise.all(local), Array(N).fill(true));
+  const all = Promise.all([...threads.map((t) => t.join()), ...local]);
+  let done = false;
+  all.finally(() => done = true);
+  while (!done) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    event.set();
+    event.clear();
+  }
+  assert.deepEqual(await all, Array(2 * N).fill(true));
   assert.equal(event.isSet(), false);
 });
 
