@@ -5,7 +5,7 @@
  * @module
  */
 
-import { TaskWorker, unrefTimer } from "@tandem/tandem/futures";
+import { checkOptions, rangeError, TaskWorker, typeError, unrefTimer } from "@tandem/tandem/futures";
 import { acquireLabels, labelName, releaseLabels, runLabelled } from "./_labels.ts";
 import { checkFunction, checkPositive } from "./_validate.ts";
 import { BEAT, READY, STALL_BEAT, STALL_LABEL, STOP, watchEventLoop, WORDS } from "./_watchdog.ts";
@@ -142,13 +142,21 @@ export class EventLoopMonitor implements AsyncDisposable {
    * @throws {TypeError} If `onBlock` is not a function.
    */
   constructor(options: EventLoopMonitorOptions = {}) {
+    options = checkOptions<EventLoopMonitorOptions>("monitor the event loop", options, [
+      "threshold",
+      "interval",
+      "onBlock",
+    ]);
     const threshold = options.threshold ?? 100;
     const interval = options.interval ?? 10;
     checkPositive("monitor the event loop", "threshold", threshold);
     checkPositive("monitor the event loop", "interval", interval);
     if (interval >= threshold) {
-      throw new RangeError(
-        `Cannot monitor the event loop: 'interval' must be below 'threshold' (${threshold} ms), received ${interval}`,
+      rangeError(
+        "monitor the event loop",
+        "interval",
+        `below 'threshold' (${threshold} ms)`,
+        interval,
       );
     }
     const onBlock = options.onBlock ?? ((report: BlockReport) => console.warn(report.message));
@@ -325,9 +333,7 @@ export function monitorEventLoop(options?: EventLoopMonitorOptions): EventLoopMo
  * ```
  */
 export function track<T>(name: string, fn: () => T): T {
-  if (typeof name !== "string") {
-    throw new TypeError(`Cannot track work: 'name' must be a string, received ${typeof name}`);
-  }
+  if (typeof name !== "string") typeError("track work", "name", "a string", name);
   checkFunction("track work", "fn", fn);
   return runLabelled(name, fn);
 }

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { checkOptions, onAbort, typeError } from "@tandem/tandem/futures";
 import { checkSignal } from "./_validate.ts";
 
 /** Options for {@linkcode gather}. */
@@ -131,13 +132,9 @@ export function gather<const T extends readonly unknown[]>(
 ): Promise<GatherResults<T> | GatherSettled<T>>;
 export function gather(items: Iterable<unknown>, options: GatherOptions = {}): Promise<unknown[]> {
   if (items === null || typeof (items as Iterable<unknown>)?.[Symbol.iterator] !== "function") {
-    throw new TypeError(
-      `Cannot gather: 'items' must be an array of promises or functions, received ${
-        items === null ? "null" : typeof items
-      }`,
-    );
+    typeError("gather", "items", "an array of promises or functions", items);
   }
-  const signal = options.signal;
+  const { signal } = checkOptions<GatherOptions>("gather", options, ["signal", "returnExceptions"]);
   checkSignal("gather", signal);
   if (signal?.aborted) return Promise.reject(signal.reason);
   const list = Array.isArray(items) ? items : [...items];
@@ -173,22 +170,21 @@ export function gather(items: Iterable<unknown>, options: GatherOptions = {}): P
   if (signal === undefined) return combined;
   return new Promise<unknown[]>((resolve, reject) => {
     let cancelled = false;
-    const onAbort = () => {
+    const unlisten = onAbort(signal, (reason) => {
       cancelled = true;
-      controller?.abort(signal.reason);
+      controller?.abort(reason);
       // Settle only once every function has: their cleanup has run when gather rejects.
-      Promise.allSettled(started ?? []).then(() => reject(signal.reason));
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
+      Promise.allSettled(started ?? []).then(() => reject(reason));
+    });
     combined.then(
       (results) => {
         if (cancelled) return;
-        signal.removeEventListener("abort", onAbort);
+        unlisten();
         resolve(results);
       },
       (error) => {
         if (cancelled) return;
-        signal.removeEventListener("abort", onAbort);
+        unlisten();
         reject(error);
       },
     );

@@ -6,6 +6,10 @@
  */
 
 import {
+  checkFunction,
+  checkInteger,
+  checkOptions,
+  checkTimeout,
   currentIsolateId,
   type ErrorRecord,
   errorToRecord,
@@ -13,17 +17,11 @@ import {
   recordToError,
   type Shareable,
   type SharedHandle,
-  TimeoutError,
+  timeoutError,
   toHandle,
+  typeError,
 } from "@tandem/tandem/futures";
-import {
-  canBlock,
-  deadlineOf,
-  holdEventLoop,
-  Lock,
-  releaseEventLoop,
-  waitWord,
-} from "@tandem/tandem/threads";
+import { canBlock, deadlineOf, holdEventLoop, Lock, waitWord } from "@tandem/tandem/threads";
 import { deserialize, serialize } from "node:v8";
 
 // Control words. Whoever the STATE word names owns the data buffer: IDLE the caller holding the
@@ -123,7 +121,9 @@ interface BridgeState {
   lock: unknown;
 }
 
-let adopted: BridgeState | undefined;
+// Passed as `functions` by `[fromHandle]` only: a caller's end, which allocates and serves
+// nothing; its fields are then pointed at the shared state.
+const CALLER_END: unique symbol = Symbol("tandem.bridge.callerEnd");
 
 /**
  * A bridge from workers to async functions of the main thread: Python's
@@ -178,9 +178,9 @@ let adopted: BridgeState | undefined;
  */
 export class MainThreadBridge<F extends BridgeFunctions<F> = AnyBridgeFunctions>
   implements Shareable, Disposable, AsyncDisposable {
-  #control: Int32Array<SharedArrayBuffer>;
-  #data: Uint8Array<SharedArrayBuffer>;
-  #lock: Lock;
+  #control!: Int32Array<SharedArrayBuffer>;
+  #data!: Uint8Array<SharedArrayBuffer>;
+  #lock!: Lock;
   #functions: Served | undefined;
   #running: Promise<void> | undefined;
 
@@ -194,33 +194,14 @@ export class MainThreadBridge<F extends BridgeFunctions<F> = AnyBridgeFunctions>
    * @throws {RangeError} If `capacity` is not a positive integer.
    */
   constructor(functions: F, options: MainThreadBridgeOptions = {}) {
-    if (adopted !== undefined) {
-      this.#control = adopted.control;
-      this.#data = adopted.data;
-      this.#lock = Lock[fromHandle](adopted.lock);
-      adopted = undefined;
-      return;
-    }
+    if ((functions as unknown) === CALLER_END) return;
+    const what = "create MainThreadBridge";
     if (typeof functions !== "object" || functions === null) {
-      throw new TypeError(
-        `Cannot create MainThreadBridge: 'functions' must be an object of functions, received ${
-          String(functions)
-        }`,
-      );
+      typeError(what, "functions", "an object of functions", functions);
     }
-    for (const [name, fn] of Object.entries(functions)) {
-      if (typeof fn !== "function") {
-        throw new TypeError(
-          `Cannot create MainThreadBridge: '${name}' must be a function, received ${typeof fn}`,
-        );
-      }
-    }
-    const { capacity = 65536 } = options;
-    if (!Number.isInteger(capacity) || capacity < 1) {
-      throw new RangeError(
-        `Cannot create MainThreadBridge: 'capacity' must be a positive integer, received ${capacity}`,
-      );
-    }
+    for (const [name, fn] of Object.entries(functions)) checkFunction(what, name, fn);
+    const opts = checkOptions<MainThreadBridgeOptions>(what, options, ["capacity"]);
+    const capacity = checkInteger(what, "capacity", opts.capacity ?? 65536, { min: 1 });
     this.#control = new Int32Array(new SharedArrayBuffer(WORDS * 4));
     this.#data = new Uint8Array(new SharedArrayBuffer(capacity));
     this.#lock = new Lock();
@@ -363,12 +344,11 @@ export class MainThreadBridge<F extends BridgeFunctions<F> = AnyBridgeFunctions>
         "Cannot rebuild a MainThreadBridge from its handle: the state is not a bridge's state",
       );
     }
-    adopted = s as BridgeState;
-    try {
-      return new MainThreadBridge({});
-    } finally {
-      adopted = undefined;
-    }
+    const bridge = new MainThreadBridge(CALLER_END as unknown as AnyBridgeFunctions);
+    bridge.#control = s.control;
+    bridge.#data = s.data;
+    bridge.#lock = Lock[fromHandle](s.lock);
+    return bridge;
   }
 
   #call(name: string, args: unknown[], options: BridgeCallOptions): unknown {
@@ -380,17 +360,9 @@ export class MainThreadBridge<F extends BridgeFunctions<F> = AnyBridgeFunctions>
           "loop that must run the function. Call (and await) the function directly there",
       );
     }
-    const { timeout = Infinity } = options;
-    if (typeof timeout !== "number" || Number.isNaN(timeout) || timeout < 0) {
-      throw new RangeError(
-        `Cannot ${what}: 'timeout' must be a non-negative number of milliseconds, received ${
-          String(timeout)
-        }`,
-      );
-    }
-    if (!Array.isArray(args)) {
-      throw new TypeError(`Cannot ${what}: 'args' must be an array, received ${typeof args}`);
-    }
+    const { timeout = Infinity } = checkOptions<BridgeCallOptions>(what, options, ["timeout"]);
+    checkTimeout(what, timeout);
+    if (!Array.isArray(args)) typeError(what, "args", "an array", args);
     this.#checkOpen(what);
     let bytes: Uint8Array;
     try {
@@ -405,7 +377,7 @@ export class MainThreadBridge<F extends BridgeFunctions<F> = AnyBridgeFunctions>
       );
     }
     const deadline = deadlineOf(timeout);
-    const timedOut = () => new TimeoutError(`Timed out after ${timeout} ms waiting to ${what}`);
+    const timedOut = () => timeoutError(what, timeout);
     if (!this.#lock.acquire({ timeout: Math.max(0, deadline - performance.now()) })) {
       throw timedOut();
     }
@@ -514,9 +486,9 @@ export class MainThreadBridge<F extends BridgeFunctions<F> = AnyBridgeFunctions>
 
   async #run(): Promise<void> {
     const control = this.#control;
-    holdEventLoop(); // keeps the process alive while the call runs
     let outcome: Outcome;
     try {
+      using _held = holdEventLoop(); // keeps the process alive while the call runs
       const { name, args } = this.#read() as Request;
       const functions = this.#functions as Served;
       const fn = Object.hasOwn(functions, name) ? functions[name] : undefined;
@@ -529,8 +501,6 @@ export class MainThreadBridge<F extends BridgeFunctions<F> = AnyBridgeFunctions>
       outcome = { ok: true, value: await fn.apply(functions, args) };
     } catch (error) {
       outcome = toOutcome(error);
-    } finally {
-      releaseEventLoop();
     }
     if (Atomics.load(control, CLOSED) === 1) return;
     this.#write(outcome);

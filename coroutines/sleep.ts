@@ -4,6 +4,7 @@
  * @module
  */
 
+import { checkOptions, onAbort } from "@tandem/tandem/futures";
 import { checkDelay, checkSignal } from "./_validate.ts";
 
 /** Options for {@linkcode sleep}. */
@@ -46,19 +47,18 @@ export interface SleepOptions {
  */
 export function sleep(delay: number, options: SleepOptions = {}): Promise<void> {
   checkDelay("sleep", "delay", delay, false);
-  const signal = options.signal;
+  const { signal } = checkOptions<SleepOptions>("sleep", options, ["signal"]);
   checkSignal("sleep", signal);
   if (signal === undefined) return new Promise((resolve) => setTimeout(resolve, delay));
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
     const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
+      unlisten();
       resolve();
     }, delay);
-    signal.addEventListener("abort", onAbort, { once: true });
+    const unlisten = onAbort(signal, (reason) => {
+      clearTimeout(timer);
+      reject(reason);
+    });
   });
 }

@@ -5,7 +5,13 @@
  * @module
  */
 
-import { CancelledError, InvalidStateError } from "@tandem/tandem/futures";
+import {
+  CancelledError,
+  checkOptions,
+  InvalidStateError,
+  onAbort,
+  typeError,
+} from "@tandem/tandem/futures";
 import { ExceptionGroup } from "./exception_group.ts";
 import { enterLabel, labelling, leaveLabel } from "./_labels.ts";
 import { checkFunction, checkSignal } from "./_validate.ts";
@@ -145,7 +151,7 @@ export class TaskGroup implements AsyncDisposable {
   #finished = false;
   #parent: AbortSignal | undefined;
   #parentCancelled = false;
-  #onParentAbort: (() => void) | undefined = undefined;
+  #unlistenParent: () => void = () => {};
   #wake: (() => void) | undefined = undefined;
   #closing: Promise<void> | undefined = undefined;
   // The reactions every child that shares the group's signal gets: two functions per group.
@@ -162,20 +168,18 @@ export class TaskGroup implements AsyncDisposable {
    * @throws {TypeError} If `signal` is not an `AbortSignal` or `name` is not a string.
    */
   constructor(options: TaskGroupOptions = {}) {
+    options = checkOptions<TaskGroupOptions>("create TaskGroup", options, ["signal", "name"]);
     checkSignal("create TaskGroup", options.signal);
     if (options.name !== undefined && typeof options.name !== "string") {
-      throw new TypeError(
-        `Cannot create TaskGroup: 'name' must be a string, received ${typeof options.name}`,
-      );
+      typeError("create TaskGroup", "name", "a string", options.name);
     }
     this.name = options.name;
     const parent = options.signal;
     this.#parent = parent;
     if (parent?.aborted) {
       this.#cancelByParent();
-    } else if (parent !== undefined) {
-      this.#onParentAbort = () => this.#cancelByParent();
-      parent.addEventListener("abort", this.#onParentAbort, { once: true });
+    } else {
+      this.#unlistenParent = onAbort(parent, () => this.#cancelByParent());
     }
   }
 
@@ -251,9 +255,12 @@ export class TaskGroup implements AsyncDisposable {
    * @param options `name`, and `signal` to be able to cancel this child alone.
    * @returns The child's promise: its result, its error, or its signal's reason if cancelled.
    * @throws {TypeError} If `fn` is not a function or an option has the wrong type.
-   * @throws {InvalidStateError} If the group has finished, or is shutting down after a failure or
-   * {@linkcode TaskGroup.cancel}.
-   * @throws The parent signal's reason, if the group was cancelled through `options.signal`.
+   * @throws {InvalidStateError} If the group has finished.
+   *
+   * A child created once the group is shutting down (after a failure,
+   * {@linkcode TaskGroup.cancel} or the parent signal) is cancelled before it starts: `fn` is
+   * not called and the promise rejects with the group's abort reason (`group.signal.reason`),
+   * which the group does not count as a failure, so its `ExceptionGroup` holds only real ones.
    *
    * @example Cancelling one child
    * ```ts
@@ -275,17 +282,16 @@ export class TaskGroup implements AsyncDisposable {
   ): Promise<T> {
     checkFunction(`create a task in ${this.#describe()}`, "fn", fn);
     this.#checkOpen();
+    if (this.#aborting) return this.#cancelledChild<T>();
     let signal = this.#signal;
     let unlink: (() => void) | undefined;
     let name: string | undefined;
     if (options !== undefined) {
+      const what = `create a task in ${this.#describe()}`;
+      checkOptions<CreateTaskOptions>(what, options, ["name", "signal"]);
       name = options.name;
-      if (name !== undefined && typeof name !== "string") {
-        throw new TypeError(
-          `Cannot create a task in ${this.#describe()}: 'name' must be a string, received ${typeof name}`,
-        );
-      }
-      checkSignal(`create a task in ${this.#describe()}`, options.signal);
+      if (name !== undefined && typeof name !== "string") typeError(what, "name", "a string", name);
+      checkSignal(what, options.signal);
       if (options.signal !== undefined) [signal, unlink] = this.#link(options.signal);
     }
     this.#active++;
@@ -383,10 +389,7 @@ export class TaskGroup implements AsyncDisposable {
     this.#exiting = true;
     if (this.#active > 0) await new Promise<void>((resolve) => this.#wake = resolve);
     this.#finished = true;
-    if (this.#onParentAbort !== undefined) {
-      this.#parent!.removeEventListener("abort", this.#onParentAbort);
-      this.#onParentAbort = undefined;
-    }
+    this.#unlistenParent();
     if (body !== undefined) this.#errors.push(body.error);
     if (this.#errors.length > 0) {
       throw new ExceptionGroup(this.#errors, `unhandled errors in ${this.#describe()}`);
@@ -432,13 +435,17 @@ export class TaskGroup implements AsyncDisposable {
         `Cannot create a task in ${this.#describe()}: the group is finished`,
       );
     }
-    if (this.#aborting) {
-      if (this.#parentCancelled) throw this.#parent!.reason;
-      throw new InvalidStateError(
-        `Cannot create a task in ${this.#describe()}: the group is shutting down`,
-        { cause: this.#signal.reason },
-      );
-    }
+  }
+
+  /**
+   * A child created while the group shuts down: cancelled before it starts (`fn` never runs),
+   * so its promise rejects with the group's reason, which the group counts as no error (as
+   * asyncio counts cancelled tasks) even when a child that created it passes it on.
+   */
+  #cancelledChild<T>(): Promise<T> {
+    const child = Promise.reject(this.#signal.reason) as Promise<T>;
+    child.catch(() => {}); // handled: the group does not count it
+    return child;
   }
 
   #link(own: AbortSignal): [AbortSignal, () => void] {
@@ -448,13 +455,12 @@ export class TaskGroup implements AsyncDisposable {
       controller.abort(own.reason);
       return [controller.signal, () => {}];
     }
-    const onGroup = () => controller.abort(group.reason);
-    const onOwn = () => controller.abort(own.reason);
-    group.addEventListener("abort", onGroup, { once: true });
-    own.addEventListener("abort", onOwn, { once: true });
+    const abort = (reason: unknown) => controller.abort(reason);
+    const unlistenGroup = onAbort(group, abort);
+    const unlistenOwn = onAbort(own, abort);
     return [controller.signal, () => {
-      group.removeEventListener("abort", onGroup);
-      own.removeEventListener("abort", onOwn);
+      unlistenGroup();
+      unlistenOwn();
     }];
   }
 

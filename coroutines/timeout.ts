@@ -5,7 +5,7 @@
  * @module
  */
 
-import { InvalidStateError, TimeoutError } from "@tandem/tandem/futures";
+import { checkOptions, InvalidStateError, onAbort, timeoutError } from "@tandem/tandem/futures";
 import { checkDelay, checkFunction, checkSignal } from "./_validate.ts";
 
 /** Options for {@linkcode timeout} and {@linkcode TimeoutScope}. */
@@ -51,8 +51,7 @@ export class TimeoutScope implements Disposable {
   #timer: ReturnType<typeof setTimeout> | undefined = undefined;
   #expired = false;
   #closed = false;
-  #parent: AbortSignal | undefined;
-  #onParentAbort: (() => void) | undefined = undefined;
+  #unlistenParent: () => void = () => {};
 
   /**
    * Starts the scope. Same as {@linkcode timeout}`(delay, options)`.
@@ -64,20 +63,16 @@ export class TimeoutScope implements Disposable {
    */
   constructor(delay: number, options: TimeoutOptions = {}) {
     checkDelay("create a timeout", "delay", delay, true);
-    checkSignal("create a timeout", options.signal);
-    const parent = options.signal;
-    this.#parent = parent;
+    const parent = checkOptions<TimeoutOptions>("create a timeout", options, ["signal"]).signal;
+    checkSignal("create a timeout", parent);
     if (parent?.aborted) {
       this.#controller.abort(parent.reason);
       return;
     }
-    if (parent !== undefined) {
-      this.#onParentAbort = () => {
-        this.#clearTimer();
-        this.#controller.abort(parent.reason);
-      };
-      parent.addEventListener("abort", this.#onParentAbort, { once: true });
-    }
+    this.#unlistenParent = onAbort(parent, (reason) => {
+      this.#clearTimer();
+      this.#controller.abort(reason);
+    });
     this.#schedule(delay);
   }
 
@@ -134,10 +129,7 @@ export class TimeoutScope implements Disposable {
     if (this.#closed) return;
     this.#closed = true;
     this.#clearTimer();
-    if (this.#onParentAbort !== undefined) {
-      this.#parent!.removeEventListener("abort", this.#onParentAbort);
-      this.#onParentAbort = undefined;
-    }
+    this.#unlistenParent();
   }
 
   #schedule(delay: number): void {
@@ -150,7 +142,7 @@ export class TimeoutScope implements Disposable {
       this.#timer = undefined;
       this.#expired = true;
       const elapsed = Math.round(performance.now() - this.#start);
-      this.#controller.abort(new TimeoutError(`Timed out after ${elapsed} ms`));
+      this.#controller.abort(timeoutError("finish within the timeout", elapsed));
     }, delay);
   }
 

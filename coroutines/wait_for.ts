@@ -4,7 +4,7 @@
  * @module
  */
 
-import { Future, TimeoutError } from "@tandem/tandem/futures";
+import { checkOptions, Future, onAbort, timeoutError, typeError } from "@tandem/tandem/futures";
 import { TimeoutScope } from "./timeout.ts";
 import { checkDelay, checkSignal, isThenable } from "./_validate.ts";
 
@@ -76,14 +76,11 @@ export function waitFor<T>(
   options: WaitForOptions = {},
 ): Promise<T> {
   checkDelay("waitFor", "timeout", timeout, true);
+  options = checkOptions<WaitForOptions>("waitFor", options, ["signal"]);
   checkSignal("waitFor", options.signal);
   if (typeof work === "function") return runFunction(work, new TimeoutScope(timeout, options));
   if (!isThenable(work)) {
-    throw new TypeError(
-      `Cannot waitFor: 'work' must be a promise or a function that takes an AbortSignal, received ${
-        work === null ? "null" : typeof work
-      }`,
-    );
+    typeError("waitFor", "work", "a promise or a function that takes an AbortSignal", work);
   }
   return racePromise(work, timeout, options.signal);
 }
@@ -111,21 +108,20 @@ function racePromise<T>(
     const finish = () => {
       done = true;
       if (timer !== undefined) clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
-    };
-    const onAbort = () => {
-      finish();
-      reject(signal!.reason);
+      unlisten();
     };
     if (timeout !== Infinity) {
       timer = setTimeout(() => {
         timer = undefined;
         finish();
         if (work instanceof Future) work.cancel();
-        reject(new TimeoutError(`Timed out after ${timeout} ms`));
+        reject(timeoutError("waitFor", timeout));
       }, timeout);
     }
-    signal?.addEventListener("abort", onAbort, { once: true });
+    const unlisten = onAbort(signal, (reason) => {
+      finish();
+      reject(reason);
+    });
     work.then(
       (value) => {
         if (done) return;

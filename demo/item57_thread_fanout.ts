@@ -9,14 +9,16 @@
  * @module
  */
 
+import { task } from "@tandem/tandem/futures";
+// threads re-exports the shared-object protocol for objects built from its primitives.
 import {
   fromHandle,
+  Lock,
   type Shareable,
   type SharedHandle,
-  task,
+  Thread,
   toHandle,
-} from "@tandem/tandem/futures";
-import { Lock, Thread } from "@tandem/tandem/threads";
+} from "@tandem/tandem/threads";
 import { ALIVE, EMPTY, Grid, runGenerations, simulate, stepCell } from "./_life.ts";
 
 /** The book's `LockingGrid`: a grid in shared memory whose every read and write takes a lock. */

@@ -1,4 +1,5 @@
 // Private helper: wait for a wake-up with an optional timeout and AbortSignal.
+import { onAbort } from "./checks.ts";
 import { TimeoutError } from "./errors.ts";
 
 /** What every waiting call of the hub accepts. */
@@ -7,17 +8,8 @@ export interface WaitLimits {
   signal?: AbortSignal;
 }
 
-/** Throws a RangeError naming `what` unless `timeout` is undefined or a number >= 0. */
-export function checkTimeout(what: string, timeout: number | undefined): void {
-  if (timeout === undefined) return;
-  if (typeof timeout !== "number" || Number.isNaN(timeout) || timeout < 0) {
-    throw new RangeError(
-      `Cannot ${what}: 'timeout' must be a non-negative number of milliseconds, received ${
-        String(timeout)
-      }`,
-    );
-  }
-}
+// The hub's one timeout check, under the name the hub's files import it by.
+export { checkTimeout } from "./checks.ts";
 
 /**
  * Resolves once `subscribe` calls its wake-up function, rejects with a TimeoutError after
@@ -35,16 +27,16 @@ export function waitForWake(
   return new Promise<void>((resolve, reject) => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     let settled = false;
+    let unlisten = (): void => {};
     const finish = (error?: unknown, failed = false) => {
       if (settled) return;
       settled = true;
       unsubscribe?.();
       if (timer !== undefined) clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
+      unlisten();
       if (failed) reject(error);
       else resolve();
     };
-    const onAbort = () => finish(signal!.reason, true);
     let unsubscribe: (() => void) | undefined = undefined;
     unsubscribe = subscribe(() => finish());
     if (settled) {
@@ -54,6 +46,6 @@ export function waitForWake(
     if (timeout !== undefined && timeout !== Infinity) {
       timer = setTimeout(() => finish(new TimeoutError(timeoutMessage()), true), timeout);
     }
-    signal?.addEventListener("abort", onAbort, { once: true });
+    unlisten = onAbort(signal, (reason) => finish(reason, true));
   });
 }

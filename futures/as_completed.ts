@@ -5,7 +5,8 @@
  */
 
 import { type Future, onDone } from "./future.ts";
-import { checkTimeout, waitForWake } from "./_wait.ts";
+import { checkOptions, checkSignal, checkTimeout } from "./checks.ts";
+import { waitForWake } from "./_wait.ts";
 
 /** Options for {@linkcode asCompleted}. */
 export interface AsCompletedOptions {
@@ -73,7 +74,10 @@ export function asCompleted<T>(
   futures: Iterable<Future<T>>,
   options: AsCompletedOptions = {},
 ): AsyncIterableIterator<Completion<T>> {
-  checkTimeout("iterate asCompleted", options.timeout);
+  const what = "iterate asCompleted";
+  options = checkOptions<AsCompletedOptions>(what, options, ["timeout", "signal"]);
+  checkTimeout(what, options.timeout);
+  checkSignal(what, options.signal);
   const unique = new Map<Future<T>, number>();
   let position = 0;
   for (const future of futures) {

@@ -5,7 +5,8 @@
  */
 
 import { CancelledError, InvalidStateError } from "./errors.ts";
-import { checkTimeout, waitForWake } from "./_wait.ts";
+import { checkFunction, checkOptions, checkSignal, checkTimeout, timeoutError } from "./checks.ts";
+import { waitForWake } from "./_wait.ts";
 
 /**
  * The state of a {@linkcode Future}, as in Python's `concurrent.futures._base`:
@@ -247,11 +248,7 @@ export class Future<T> implements PromiseLike<T> {
    * ```
    */
   addDoneCallback(fn: DoneCallback<T>): void {
-    if (typeof fn !== "function") {
-      throw new TypeError(
-        `Cannot add done callback: 'fn' must be a function, received ${typeof fn}`,
-      );
-    }
+    checkFunction("add done callback", "fn", fn);
     if (this.done()) this.#invoke(fn);
     else this.#callbacks.push(fn);
   }
@@ -429,11 +426,13 @@ export class Future<T> implements PromiseLike<T> {
   }
 
   #wait(what: string, options: FutureWaitOptions): Promise<void> {
-    checkTimeout(what, options.timeout);
+    const limits = checkOptions<FutureWaitOptions>(what, options, ["timeout", "signal"]);
+    checkTimeout(what, limits.timeout);
+    checkSignal(what, limits.signal);
     return waitForWake(
       (wake) => subscribe(this, wake),
-      options,
-      () => `Timed out after ${options.timeout} ms waiting for a Future that is ${this.#state}`,
+      limits,
+      () => `${timeoutError(what, limits.timeout).message} (the Future is ${this.#state})`,
     );
   }
 

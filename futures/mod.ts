@@ -1,8 +1,10 @@
 /**
  * The hub of tandem: task references, {@linkcode Future}, the {@linkcode Executor} interface,
  * {@linkcode asCompleted} and {@linkcode wait}, the error classes, the worker host that runs
- * tasks in workers ({@linkcode TaskWorker}), and the protocol by which shared-memory objects
- * cross into workers. Python: `concurrent.futures`.
+ * tasks in workers ({@linkcode TaskWorker}), the protocol by which shared-memory objects
+ * cross into workers, the wait kernel over shared memory ({@linkcode waitUntil},
+ * {@linkcode waitUntilAsync}) and the argument checks every module shares
+ * ({@linkcode checkOptions}, {@linkcode checkTimeout}, ...). Python: `concurrent.futures`.
  *
  * Every topic module (`subprocess`, `threads`, `queue`, `coroutines`, `parallel`) builds on
  * these names, so a task written once runs on any executor.
@@ -29,6 +31,7 @@ export {
   resolveTask,
   type Task,
   task,
+  type TaskOf,
   type TaskOptions,
   type TaskReference,
 } from "./task.ts";
@@ -49,3 +52,5 @@ export { runtimeName } from "./runtime.ts";
 export { type TaskContext, taskContext } from "./context.ts";
 export { type ArgumentDestination, checkTaskArguments } from "./arguments.ts";
 export { type ErrorRecord, errorToRecord, recordToError } from "./error_record.ts";
+export * from "./checks.ts";
+export * from "./futex.ts";

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { checkFunction, typeError } from "./checks.ts";
+
 const TASK: unique symbol = Symbol.for("tandem.task");
 
 /** Where a task lives: the module URL and the name the module exports it under. */
@@ -45,6 +47,30 @@ export interface Task<A extends unknown[], R> extends TaskReference {
   (...args: A): R | Promise<R>;
 }
 
+/**
+ * What {@linkcode task} returns: the function itself, with its own call type (a sync function
+ * stays sync: `gcd(pair)` is a `number`, not `number | Promise<number>`), that is also a
+ * {@linkcode Task} for every executor.
+ *
+ * @typeParam F The function's type.
+ *
+ * @example
+ * ```ts
+ * import { task, type TaskOf } from "@tandem/tandem/futures";
+ * import assert from "node:assert/strict";
+ *
+ * function triple(n: number): number {
+ *   return n * 3;
+ * }
+ * const tripleTask: TaskOf<typeof triple> = task(import.meta.url, triple);
+ * const nine: number = tripleTask(3); // sync, as declared
+ * assert.equal(nine, 9);
+ * ```
+ */
+export type TaskOf<F extends (...args: never[]) => unknown> =
+  & F
+  & Task<Parameters<F>, Awaited<ReturnType<F>>>;
+
 /** Options for {@linkcode task}. */
 export interface TaskOptions {
   /**
@@ -69,7 +95,8 @@ export interface TaskOptions {
  * @param module The URL of the module that exports the task: pass `import.meta.url`.
  * @param fn The function; sync or async.
  * @param options `name`, when the export name differs from `fn.name`.
- * @returns The task: callable like `fn`, and a {@linkcode TaskReference}.
+ * @returns The task: callable like `fn`, with `fn`'s own type (a sync function's call stays
+ * sync), and a {@linkcode TaskReference}.
  * @throws {TypeError} If `module` is not a URL, `fn` is not a function, or there is no name.
  *
  * @example Defining and calling a task
@@ -88,20 +115,14 @@ export function task<F extends (...args: never[]) => unknown>(
   module: string | URL,
   fn: F,
   options: TaskOptions = {},
-): Task<Parameters<F>, Awaited<ReturnType<F>>> {
+): TaskOf<F> {
   let url: string;
   try {
     url = new URL(module).href;
   } catch {
-    throw new TypeError(
-      `Cannot create task: 'module' must be a module URL such as import.meta.url, received ${
-        String(module)
-      }`,
-    );
+    typeError("create task", "module", "a module URL such as import.meta.url", module);
   }
-  if (typeof fn !== "function") {
-    throw new TypeError(`Cannot create task: 'fn' must be a function, received ${typeof fn}`);
-  }
+  checkFunction("create task", "fn", fn);
   const name = options.name ?? fn.name;
   if (typeof name !== "string" || name === "") {
     throw new TypeError(
@@ -116,7 +137,7 @@ export function task<F extends (...args: never[]) => unknown>(
     module: { value: url, enumerable: true },
     [TASK]: { value: true },
   });
-  return wrapper as unknown as Task<Parameters<F>, Awaited<ReturnType<F>>>;
+  return wrapper as unknown as TaskOf<F>;
 }
 
 /**
@@ -147,27 +168,22 @@ export function isTask(value: unknown): value is Task<unknown[], unknown> {
  */
 export function checkTask(what: string, value: unknown): asserts value is Task<unknown[], unknown> {
   if (!isTask(value)) {
-    const got = typeof value === "function"
-      ? `function ${value.name || "(anonymous)"}`
-      : typeof value;
-    throw new TypeError(
-      `Cannot ${what}: 'task' must be a task made with task(import.meta.url, fn), received ${got}`,
-    );
+    typeError(what, "task", "a task made with task(import.meta.url, fn)", value);
   }
 }
 
 /**
- * Describes a task reference for error messages: `'gcd' from file:///.../gcd.ts`.
+ * Describes a task reference for error messages, the one way every module names a task.
  *
- * @param ref The task, or any reference to one.
- * @returns The description.
+ * @param ref The task or its reference.
+ * @returns `'gcd' from file:///.../gcd.ts`.
  *
  * @example
  * ```ts
  * import { describeTask } from "@tandem/tandem/futures";
  * import assert from "node:assert/strict";
  *
- * assert.equal(describeTask({ module: "file:///a.ts", name: "f" }), "'f' from file:///a.ts");
+ * assert.equal(describeTask({ module: "file:///a.ts", name: "gcd" }), "'gcd' from file:///a.ts");
  * ```
  */
 export function describeTask(ref: TaskReference): string {

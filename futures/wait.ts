@@ -6,7 +6,8 @@
 
 import { TimeoutError } from "./errors.ts";
 import { type Future, hasFailed, onDone } from "./future.ts";
-import { checkTimeout, waitForWake } from "./_wait.ts";
+import { checkOptions, checkSignal, checkTimeout, rangeError } from "./checks.ts";
+import { waitForWake } from "./_wait.ts";
 
 /** Return as soon as any future finishes or is cancelled. */
 export const FIRST_COMPLETED = "FIRST_COMPLETED";
@@ -79,16 +80,18 @@ export async function wait<T>(
   futures: Iterable<Future<T>>,
   options: WaitOptions = {},
 ): Promise<DoneAndNotDone<T>> {
-  const { timeout, returnWhen = ALL_COMPLETED, signal } = options;
-  checkTimeout("wait for futures", timeout);
+  const what = "wait for futures";
+  const { timeout, returnWhen = ALL_COMPLETED, signal } = checkOptions<WaitOptions>(
+    what,
+    options,
+    ["timeout", "returnWhen", "signal"],
+  );
+  checkTimeout(what, timeout);
+  checkSignal(what, signal);
   if (
     returnWhen !== FIRST_COMPLETED && returnWhen !== FIRST_EXCEPTION && returnWhen !== ALL_COMPLETED
   ) {
-    throw new RangeError(
-      `Cannot wait for futures: 'returnWhen' must be FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED, received ${
-        String(returnWhen)
-      }`,
-    );
+    rangeError(what, "returnWhen", "FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED", returnWhen);
   }
   const all = new Set(futures);
   const notDoneYet = [...all].filter((future) => !future.done());

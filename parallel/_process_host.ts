@@ -18,7 +18,6 @@ import {
 } from "@tandem/tandem/futures";
 import {
   BROKEN,
-  CALLS,
   CANCEL_CALL,
   type ChildMessage,
   DONE,

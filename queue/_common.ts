@@ -1,6 +1,7 @@
 // Private: what Queue and SharedQueue share: the `for await` iterator that marks each item done,
 // and the wording of a timed-out wait.
-import { TimeoutError } from "@tandem/tandem/futures";
+import { timeoutError } from "../futures/checks.ts";
+import type { TimeoutError } from "../futures/errors.ts";
 import { QueueShutDown } from "./errors.ts";
 
 /**
@@ -67,12 +68,5 @@ export class DoneMarkingIterator<T> implements AsyncIterableIterator<T>, AsyncDi
 
 /** The error of a wait on `kind` (`put on`, `get from`, `join`) that ran out of time. */
 export function timedOut(kind: string, verb: string, timeout: number | undefined): TimeoutError {
-  const what = verb === "join"
-    ? "for the unfinished items"
-    : verb === "put on"
-    ? "for space"
-    : "for an item";
-  return new TimeoutError(
-    `Cannot ${verb} the ${kind}: timed out after ${timeout} ms waiting ${what}`,
-  );
+  return timeoutError(`${verb} the ${kind}`, timeout);
 }

@@ -1,8 +1,8 @@
-// Private: the queue-specific part of SharedQueue's synchronization, over threads' public futex
+// Private: the queue-specific part of SharedQueue's synchronization, over the hub's futex
 // layer. A short-held mutex word (Drepper, "Futexes are tricky", mutex 2) guards the queue's
 // header and ring buffer; waiters for items, space or join sleep (with `waitWord` or
 // `waitWordAsync`) on sequence words that every change bumps.
-import { type SharedWords, waitWord } from "@tandem/tandem/threads";
+import { type SharedWords, waitWord } from "../futures/futex.ts";
 
 /**
  * Takes the mutex at `words[index]` (0 free, 1 held, 2 held with sleepers). The holder only

@@ -3,6 +3,7 @@
 // shutdown. Settling is synchronous and removes the timer and the abort listener at once, so a
 // waiter that has been handed an item can no longer be aborted, and an aborted waiter can no
 // longer be handed one: that is what makes an abort at the moment of hand-off lose nothing.
+import { checkOptions, checkSignal, checkTimeout } from "../futures/checks.ts";
 import { Deque } from "./_store.ts";
 
 /** One call waiting on a queue: a blocked `get`, `put` or `join`. */
@@ -11,8 +12,8 @@ export interface Waiter<V> {
   resolve: (value: V) => void;
   reject: (error: unknown) => void;
   timer: ReturnType<typeof setTimeout> | undefined;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
+  /** Removes the abort listener, if any (see `onAbort`). */
+  unlisten: (() => void) | undefined;
 }
 
 /** A blocked `put`, holding the item it waits to add. */
@@ -24,7 +25,7 @@ export interface Putter<T> extends Waiter<void> {
 export function release<V>(waiter: Waiter<V>): void {
   waiter.settled = true;
   if (waiter.timer !== undefined) clearTimeout(waiter.timer);
-  if (waiter.onAbort !== undefined) waiter.signal!.removeEventListener("abort", waiter.onAbort);
+  if (waiter.unlisten !== undefined) waiter.unlisten();
 }
 
 const COMPACT_AT = 32;
@@ -85,13 +86,20 @@ export class WaiterList<W extends Waiter<never>> {
   }
 }
 
-/** A RangeError unless `timeout` is undefined or a number >= 0 (Infinity waits forever). */
-export function invalidTimeout(what: string, timeout: unknown): RangeError | undefined {
-  if (timeout === undefined) return undefined;
-  if (typeof timeout === "number" && timeout >= 0) return undefined;
-  return new RangeError(
-    `Cannot ${what}: 'timeout' must be a non-negative number of milliseconds, received ${
-      String(timeout)
-    }`,
-  );
+/** The options of a wait, or the error they deserve (a wait rejects rather than throws). */
+export function waitOptions(
+  what: string,
+  options: unknown,
+): { timeout?: number; signal?: AbortSignal } | { error: unknown } {
+  try {
+    const opts = checkOptions<{ timeout?: number; signal?: AbortSignal }>(what, options, [
+      "timeout",
+      "signal",
+    ]);
+    checkTimeout(what, opts.timeout);
+    checkSignal(what, opts.signal);
+    return opts;
+  } catch (error) {
+    return { error };
+  }
 }

@@ -49,7 +49,11 @@ export {
   type QueueShutdownOptions,
   type QueueWaitOptions,
 } from "./queue.ts";
-export { SharedQueue, type SharedQueueOptions } from "./shared_queue.ts";
+export {
+  type BlockingQueueWaitOptions,
+  SharedQueue,
+  type SharedQueueOptions,
+} from "./shared_queue.ts";
 export { LifoQueue } from "./lifo_queue.ts";
 export { naturalOrder, PriorityQueue, type PriorityQueueOptions } from "./priority_queue.ts";
 export {
@@ -58,6 +62,7 @@ export {
   pipeline,
   type PipelineRunOptions,
   type StageContext,
+  type StageExecutor,
   type StageFailure,
   type StageFunction,
   type StageOptions,

@@ -5,13 +5,20 @@
  * @module
  */
 
+// The hub's files, not its entrypoint: a program that uses only queues loads no worker host.
 import {
-  checkTask,
-  type Executor,
-  type Future,
-  type Task,
-  TimeoutError,
-} from "@tandem/tandem/futures";
+  checkFunction,
+  checkInteger,
+  checkOptions,
+  checkSignal,
+  checkTimeout,
+  isThenable,
+  onAbort,
+  timeoutError,
+  typeError,
+} from "../futures/checks.ts";
+import type { Future } from "../futures/future.ts";
+import { checkTask, type Task } from "../futures/task.ts";
 import { QueueShutDown } from "./errors.ts";
 import { Queue } from "./queue.ts";
 
@@ -59,6 +66,23 @@ export interface StageOptions {
   name?: string;
 }
 
+/**
+ * What a pipeline stage needs of an executor: `submit`, which every `Executor` of
+ * `@tandem/tandem/futures` and `@tandem/tandem/parallel` has.
+ */
+export interface StageExecutor {
+  /**
+   * Schedules `task(...args)` and returns its future.
+   *
+   * @typeParam A The task's parameter types.
+   * @typeParam R The task's result type.
+   * @param task The task.
+   * @param args Its arguments.
+   * @returns The task's future.
+   */
+  submit<A extends unknown[], R>(task: Task<A, R>, ...args: A): Future<R>;
+}
+
 /** Options for a {@linkcode Pipeline.stage} that runs a task on an executor. */
 export interface ExecutorStageOptions extends StageOptions {
   /**
@@ -66,7 +90,7 @@ export interface ExecutorStageOptions extends StageOptions {
    * future, so `workers` bounds how many of the stage's items the executor has at once. When the
    * pipeline stops, futures that have not started are cancelled.
    */
-  executor: Executor;
+  executor: StageExecutor;
 }
 
 /** Where and on what a stage failed; passed to {@linkcode PipelineRunOptions.onError}. */
@@ -244,11 +268,7 @@ export interface Pipeline<T> extends AsyncIterable<T> {
  */
 export function pipeline<T>(source: Iterable<T> | AsyncIterable<T>): Pipeline<T> {
   if (!isIterable(source)) {
-    throw new TypeError(
-      `Cannot create pipeline: 'source' must be an iterable or async iterable, received ${
-        typeOf(source)
-      }`,
-    );
+    typeError("create pipeline", "source", "an iterable or async iterable", source);
   }
   return new PipelineBuilder<T>(source as Iterable<unknown> | AsyncIterable<unknown>, []);
 }
@@ -257,7 +277,7 @@ export function pipeline<T>(source: Iterable<T> | AsyncIterable<T>): Pipeline<T>
 interface StageSpec {
   readonly fn: StageFunction<unknown, unknown> | undefined;
   readonly task: Task<[unknown], unknown> | undefined;
-  readonly executor: Executor | undefined;
+  readonly executor: StageExecutor | undefined;
   readonly workers: number;
   readonly maxsize: number;
   readonly name: string;
@@ -280,21 +300,16 @@ class PipelineBuilder<T> implements Pipeline<T> {
   ): Pipeline<U> {
     const position = this.#stages.length;
     const executor = (options as Partial<ExecutorStageOptions>).executor;
+    const what = "add a pipeline stage";
+    checkOptions<ExecutorStageOptions>(what, options, ["workers", "maxsize", "name", "executor"]);
     if (executor !== undefined) {
       checkTask("add a pipeline stage on an executor", fn);
-      if (typeof (executor as Partial<Executor>)?.submit !== "function") {
-        throw new TypeError(
-          "Cannot add a pipeline stage: 'executor' must be an Executor (with submit), received " +
-            typeOf(executor),
-        );
+      if (typeof (executor as Partial<StageExecutor>)?.submit !== "function") {
+        typeError(what, "executor", "an Executor (with submit)", executor);
       }
-    } else if (typeof fn !== "function") {
-      throw new TypeError(
-        `Cannot add a pipeline stage: 'fn' must be a function, received ${typeOf(fn)}`,
-      );
-    }
-    const workers = checkPositive("workers", options.workers ?? 1);
-    const maxsize = checkPositive("maxsize", options.maxsize ?? workers);
+    } else checkFunction(what, "fn", fn);
+    const workers = checkInteger(what, "workers", options.workers ?? 1, { min: 1 });
+    const maxsize = checkInteger(what, "maxsize", options.maxsize ?? workers, { min: 1 });
     const name = options.name ?? (fn.name || `stage ${position}`);
     const spec: StageSpec = executor === undefined
       ? {
@@ -317,18 +332,15 @@ class PipelineBuilder<T> implements Pipeline<T> {
   }
 
   run(options: PipelineRunOptions = {}): AsyncGenerator<T, void, undefined> {
-    const { ordered = false, onError, signal, timeout } = options;
-    if (timeout !== undefined && !(typeof timeout === "number" && timeout >= 0)) {
-      throw new RangeError(
-        "Cannot run pipeline: 'timeout' must be a non-negative number of milliseconds, received " +
-          String(timeout),
-      );
-    }
-    if (onError !== undefined && typeof onError !== "function") {
-      throw new TypeError(
-        `Cannot run pipeline: 'onError' must be a function, received ${typeOf(onError)}`,
-      );
-    }
+    const what = "run pipeline";
+    const { ordered = false, onError, signal, timeout } = checkOptions<PipelineRunOptions>(
+      what,
+      options,
+      ["ordered", "onError", "signal", "timeout"],
+    );
+    checkTimeout(what, timeout);
+    checkSignal(what, signal);
+    if (onError !== undefined) checkFunction(what, "onError", onError);
     return consume<T>(
       new Run(this.#source, this.#stages, Boolean(ordered), onError),
       signal,
@@ -347,10 +359,9 @@ async function* consume<T>(
   timeout: number | undefined,
 ): AsyncGenerator<T, void, undefined> {
   if (signal?.aborted) throw signal.reason;
-  const onAbort = () => run.fail(signal!.reason);
-  signal?.addEventListener("abort", onAbort, { once: true });
+  const unlisten = onAbort(signal, (reason) => run.fail(reason));
   const timer = timeout === undefined || timeout > MAX_TIMER ? undefined : setTimeout(
-    () => run.fail(new TimeoutError(`The pipeline did not finish within ${timeout} ms`)),
+    () => run.fail(timeoutError("finish the pipeline", timeout)),
     timeout,
   );
   let drained = false;
@@ -376,7 +387,7 @@ async function* consume<T>(
     drained = true;
   } finally {
     if (timer !== undefined) clearTimeout(timer);
-    signal?.removeEventListener("abort", onAbort);
+    unlisten();
     // Leaving early (break, throw in the loop body, return()) stops the pipeline quietly.
     if (!drained) run.stop();
     await run.settled;
@@ -620,24 +631,4 @@ function isIterable(value: unknown): value is Iterable<unknown> | AsyncIterable<
   const object = value as Partial<Iterable<unknown> & AsyncIterable<unknown>>;
   return typeof object[Symbol.asyncIterator] === "function" ||
     typeof object[Symbol.iterator] === "function";
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === "object" || typeof value === "function") &&
-    typeof (value as PromiseLike<unknown>).then === "function";
-}
-
-function checkPositive(name: string, value: unknown): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
-    throw new RangeError(
-      `Cannot add a pipeline stage: '${name}' must be a positive integer, received ${
-        String(value)
-      }`,
-    );
-  }
-  return value;
-}
-
-function typeOf(value: unknown): string {
-  return value === null ? "null" : typeof value;
 }

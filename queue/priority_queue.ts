@@ -4,6 +4,7 @@
  * @module
  */
 
+import { checkFunction, checkOptions } from "../futures/checks.ts";
 import { Queue, type QueueOptions, replaceStore } from "./queue.ts";
 import { Heap } from "./_store.ts";
 
@@ -99,15 +100,13 @@ export class PriorityQueue<T> extends Queue<T> {
    */
   constructor(options?: PriorityQueueOptions<T>);
   constructor(maxsizeOrOptions?: number | PriorityQueueOptions<T>) {
-    super(maxsizeOrOptions as QueueOptions);
-    const compare = typeof maxsizeOrOptions === "object" && maxsizeOrOptions !== null
-      ? maxsizeOrOptions.compare ?? naturalOrder
-      : naturalOrder;
-    if (typeof compare !== "function") {
-      throw new TypeError(
-        `Cannot create PriorityQueue: 'compare' must be a function, received ${typeof compare}`,
-      );
-    }
+    const what = "create PriorityQueue";
+    const options = typeof maxsizeOrOptions === "object" && maxsizeOrOptions !== null
+      ? checkOptions<PriorityQueueOptions<T>>(what, maxsizeOrOptions, ["maxsize", "compare"])
+      : { maxsize: maxsizeOrOptions };
+    super(options.maxsize);
+    const compare = options.compare ?? naturalOrder;
+    checkFunction(what, "compare", compare);
     replaceStore(this, new Heap<T>(compare));
   }
 }

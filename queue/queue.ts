@@ -7,7 +7,8 @@
 import { QueueEmpty, QueueFull, QueueShutDown } from "./errors.ts";
 import { Deque, type Store } from "./_store.ts";
 import { DoneMarkingIterator, timedOut } from "./_common.ts";
-import { invalidTimeout, type Putter, release, type Waiter, WaiterList } from "./_waiters.ts";
+import { type Putter, release, type Waiter, WaiterList, waitOptions } from "./_waiters.ts";
+import { checkInteger, checkOptions, onAbort } from "../futures/checks.ts";
 
 /** Options for creating a {@linkcode Queue}. */
 export interface QueueOptions {
@@ -113,8 +114,8 @@ export function replaceStore<T>(queue: Queue<T>, store: Store<T>): void {
  *   queue waits forever if nobody gets; `get` waits forever if nobody puts or closes. Pass a
  *   `timeout` or `signal` where that can happen.
  *
- * A queue belongs to one isolate (the event loop that uses it); a queue shared between workers
- * is a later addition with the same semantics.
+ * A queue belongs to one isolate (the event loop that uses it); to share one between the main
+ * thread and workers, use {@linkcode SharedQueue}, which has the same semantics.
  *
  * @typeParam T The type of the items.
  *
@@ -168,7 +169,8 @@ export class Queue<T> implements AsyncIterable<T> {
   constructor(options?: QueueOptions);
   constructor(maxsizeOrOptions?: number | QueueOptions) {
     const maxsize = typeof maxsizeOrOptions === "object" && maxsizeOrOptions !== null
-      ? maxsizeOrOptions.maxsize
+      ? checkOptions<QueueOptions>(`create ${new.target.name}`, maxsizeOrOptions, ["maxsize"])
+        .maxsize
       : maxsizeOrOptions;
     this.#maxsize = checkMaxsize(new.target.name, maxsize ?? 0);
   }
@@ -274,9 +276,9 @@ export class Queue<T> implements AsyncIterable<T> {
     let timeout: number | undefined;
     let signal: AbortSignal | undefined;
     if (options !== undefined) {
-      ({ timeout, signal } = options);
-      const invalid = invalidTimeout("put on a Queue", timeout);
-      if (invalid !== undefined) return Promise.reject(invalid);
+      const checked = waitOptions(`put on the ${this.#kind}`, options);
+      if ("error" in checked) return Promise.reject(checked.error);
+      ({ timeout, signal } = checked);
     }
     if (this.#state !== OPEN) return Promise.reject(this.#refusePut());
     if (signal?.aborted) return Promise.reject(signal.reason);
@@ -300,8 +302,7 @@ export class Queue<T> implements AsyncIterable<T> {
         resolve,
         reject,
         timer: undefined,
-        signal,
-        onAbort: undefined,
+        unlisten: undefined,
         item,
       };
       this.#arm(this.#putters, putter, "put on", timeout, signal);
@@ -369,9 +370,9 @@ export class Queue<T> implements AsyncIterable<T> {
     let timeout: number | undefined;
     let signal: AbortSignal | undefined;
     if (options !== undefined) {
-      ({ timeout, signal } = options);
-      const invalid = invalidTimeout("get from a Queue", timeout);
-      if (invalid !== undefined) return Promise.reject(invalid);
+      const checked = waitOptions(`get from the ${this.#kind}`, options);
+      if ("error" in checked) return Promise.reject(checked.error);
+      ({ timeout, signal } = checked);
       if (signal?.aborted) return Promise.reject(signal.reason);
     }
     if (this.#store.length > 0) {
@@ -389,8 +390,7 @@ export class Queue<T> implements AsyncIterable<T> {
         resolve,
         reject,
         timer: undefined,
-        signal,
-        onAbort: undefined,
+        unlisten: undefined,
       };
       this.#arm(this.#getters, getter, "get from", timeout, signal);
       this.#getters.push(getter);
@@ -487,9 +487,9 @@ export class Queue<T> implements AsyncIterable<T> {
     let timeout: number | undefined;
     let signal: AbortSignal | undefined;
     if (options !== undefined) {
-      ({ timeout, signal } = options);
-      const invalid = invalidTimeout("join a Queue", timeout);
-      if (invalid !== undefined) return Promise.reject(invalid);
+      const checked = waitOptions(`join the ${this.#kind}`, options);
+      if ("error" in checked) return Promise.reject(checked.error);
+      ({ timeout, signal } = checked);
       if (signal?.aborted) return Promise.reject(signal.reason);
     }
     if (this.#unfinished === 0) return RESOLVED;
@@ -500,8 +500,7 @@ export class Queue<T> implements AsyncIterable<T> {
         resolve,
         reject,
         timer: undefined,
-        signal,
-        onAbort: undefined,
+        unlisten: undefined,
       };
       this.#arm(undefined, joiner, "join", timeout, signal);
       this.#joiners.push(joiner);
@@ -680,10 +679,7 @@ export class Queue<T> implements AsyncIterable<T> {
     if (timeout !== undefined && timeout <= MAX_TIMER) {
       waiter.timer = setTimeout(() => leave(timedOut(this.#kind, verb, timeout)), timeout);
     }
-    if (signal !== undefined) {
-      waiter.onAbort = () => leave(signal.reason);
-      signal.addEventListener("abort", waiter.onAbort, { once: true });
-    }
+    if (signal !== undefined) waiter.unlisten = onAbort(signal, leave);
   }
 
   #finish(): void {
@@ -717,17 +713,5 @@ export class Queue<T> implements AsyncIterable<T> {
 }
 
 function checkMaxsize(kind: string, maxsize: unknown): number {
-  if (typeof maxsize !== "number") {
-    throw new TypeError(
-      `Cannot create ${kind}: 'maxsize' must be a non-negative integer (0 for no limit), ` +
-        `received ${typeof maxsize}`,
-    );
-  }
-  if (!Number.isInteger(maxsize) || maxsize < 0) {
-    throw new RangeError(
-      `Cannot create ${kind}: 'maxsize' must be a non-negative integer (0 for no limit), ` +
-        `received ${maxsize}`,
-    );
-  }
-  return maxsize;
+  return checkInteger(`create ${kind}`, "maxsize", maxsize);
 }

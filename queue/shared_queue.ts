@@ -6,22 +6,35 @@
  */
 
 import { deserialize, serialize } from "node:v8";
-import { fromHandle, type Shareable, type SharedHandle, toHandle } from "@tandem/tandem/futures";
+// The hub's files, not its entrypoint: a program that uses only queues loads no worker host.
+import { checkInteger, checkOptions, checkSignal, checkTimeout } from "../futures/checks.ts";
 import {
   assertCanBlock,
-  type BlockingWaitOptions,
   canBlock,
   deadlineOf,
-  holdEventLoop,
-  releaseEventLoop,
   type SharedWords,
-  waitWord,
-  waitWordAsync,
-} from "@tandem/tandem/threads";
+  sleepOn,
+  TIMED_OUT,
+  type WaitStep,
+  waitUntil,
+  waitUntilAsync,
+} from "../futures/futex.ts";
+import { fromHandle, type Shareable, type SharedHandle, toHandle } from "../futures/shareable.ts";
 import { QueueEmpty, QueueFull, QueueShutDown } from "./errors.ts";
 import type { QueueShutdownOptions, QueueWaitOptions } from "./queue.ts";
 import { bump, lock, unlock } from "./_shared_sync.ts";
 import { DoneMarkingIterator, timedOut } from "./_common.ts";
+
+/** Options for the blocking waits of a {@linkcode SharedQueue} in workers (`put`, `get`, `join`). */
+export interface BlockingQueueWaitOptions {
+  /**
+   * How long to block, in milliseconds, before throwing a `TimeoutError`. `0` means do not wait
+   * at all (allowed on the main thread too).
+   *
+   * @default {undefined} (wait as long as it takes)
+   */
+  timeout?: number;
+}
 
 /** Options for creating a {@linkcode SharedQueue}. */
 export interface SharedQueueOptions {
@@ -69,8 +82,6 @@ interface SharedQueueState {
   data: Uint8Array<SharedArrayBuffer>;
   maxsize: number;
 }
-
-let adopted: SharedQueueState | undefined;
 
 /**
  * A queue shared between threads: Python's `queue.Queue` (with `shutdown` from Python 3.13),
@@ -135,10 +146,10 @@ let adopted: SharedQueueState | undefined;
  * ```
  */
 export class SharedQueue<T> implements Shareable, Iterable<T>, AsyncIterable<T> {
-  readonly #header: SharedWords;
-  readonly #data: Uint8Array<SharedArrayBuffer>;
-  readonly #capacity: number;
-  readonly #maxsize: number;
+  #header: SharedWords;
+  #data: Uint8Array<SharedArrayBuffer>;
+  #capacity: number;
+  #maxsize: number;
 
   /**
    * Creates an empty queue in new shared memory. Python: `queue.Queue(maxsize=0)`.
@@ -158,26 +169,15 @@ export class SharedQueue<T> implements Shareable, Iterable<T>, AsyncIterable<T> 
    */
   constructor(options?: SharedQueueOptions);
   constructor(maxsizeOrOptions?: number | SharedQueueOptions) {
-    const state = adopted;
-    adopted = undefined;
-    if (state !== undefined) {
-      this.#header = state.header;
-      this.#data = state.data;
-      this.#maxsize = state.maxsize;
-    } else {
-      const options = typeof maxsizeOrOptions === "object" && maxsizeOrOptions !== null
-        ? maxsizeOrOptions
-        : { maxsize: maxsizeOrOptions };
-      this.#maxsize = checkInteger("maxsize", options.maxsize ?? 0, 0, "(0 for no limit)");
-      const capacity = checkInteger(
-        "byteCapacity",
-        options.byteCapacity ?? DEFAULT_CAPACITY,
-        8,
-        "",
-      );
-      this.#header = new Int32Array(new SharedArrayBuffer(WORDS * 4));
-      this.#data = new Uint8Array(new SharedArrayBuffer(capacity));
-    }
+    const what = "create SharedQueue";
+    const options = typeof maxsizeOrOptions === "object" && maxsizeOrOptions !== null
+      ? checkOptions<SharedQueueOptions>(what, maxsizeOrOptions, ["maxsize", "byteCapacity"])
+      : { maxsize: maxsizeOrOptions };
+    this.#maxsize = checkInteger(what, "maxsize", options.maxsize ?? 0);
+    const capacity = options.byteCapacity ?? DEFAULT_CAPACITY;
+    checkInteger(what, "byteCapacity", capacity, { min: 8 });
+    this.#header = new Int32Array(new SharedArrayBuffer(WORDS * 4));
+    this.#data = new Uint8Array(new SharedArrayBuffer(capacity));
     this.#capacity = this.#data.length;
   }
 
@@ -277,8 +277,8 @@ export class SharedQueue<T> implements Shareable, Iterable<T>, AsyncIterable<T> 
    * for (const n of inbox) outbox.put(n * 2, { timeout: 1000 });
    * ```
    */
-  put(item: T, options?: BlockingWaitOptions): void {
-    const timeout = options?.timeout;
+  put(item: T, options?: BlockingQueueWaitOptions): void {
+    const { timeout } = waitOptions("put on", options, ["timeout"]);
     this.#checkBlocking("put on", "'await queue.putAsync(item)'", timeout);
     const bytes = this.#serialize(item);
     const putter = this.#putter(bytes, true);
@@ -317,8 +317,7 @@ export class SharedQueue<T> implements Shareable, Iterable<T>, AsyncIterable<T> 
    * ```
    */
   async putAsync(item: T, options?: QueueWaitOptions): Promise<void> {
-    const { timeout, signal } = options ?? {};
-    checkTimeout("put on", timeout);
+    const { timeout, signal } = waitOptions("put on", options, ["timeout", "signal"]);
     signal?.throwIfAborted();
     const bytes = this.#serialize(item);
     const putter = this.#putter(bytes, true);
@@ -372,8 +371,8 @@ export class SharedQueue<T> implements Shareable, Iterable<T>, AsyncIterable<T> 
    * const job = inbox.get({ timeout: 1000 });
    * ```
    */
-  get(options?: BlockingWaitOptions): T {
-    const timeout = options?.timeout;
+  get(options?: BlockingQueueWaitOptions): T {
+    const { timeout } = waitOptions("get from", options, ["timeout"]);
     this.#checkBlocking("get from", "'await queue.getAsync()'", timeout);
     return deserialize(this.#blocking(this.#getter, SEQ_GET, "get from", timeout));
   }
@@ -402,8 +401,7 @@ export class SharedQueue<T> implements Shareable, Iterable<T>, AsyncIterable<T> 
    * ```
    */
   async getAsync(options?: QueueWaitOptions): Promise<T> {
-    const { timeout, signal } = options ?? {};
-    checkTimeout("get from", timeout);
+    const { timeout, signal } = waitOptions("get from", options, ["timeout", "signal"]);
     signal?.throwIfAborted();
     return deserialize(await this.#waitAsync(this.#getter, SEQ_GET, "get from", timeout, signal));
   }
@@ -484,8 +482,8 @@ export class SharedQueue<T> implements Shareable, Iterable<T>, AsyncIterable<T> 
    * queue.join({ timeout: 5000 });
    * ```
    */
-  join(options?: BlockingWaitOptions): void {
-    const timeout = options?.timeout;
+  join(options?: BlockingQueueWaitOptions): void {
+    const { timeout } = waitOptions("join", options, ["timeout"]);
     this.#checkBlocking("join", "'await queue.joinAsync()'", timeout);
     this.#blocking(this.#joiner, SEQ_JOIN, "join", timeout);
   }
@@ -516,8 +514,7 @@ export class SharedQueue<T> implements Shareable, Iterable<T>, AsyncIterable<T> 
    * ```
    */
   async joinAsync(options?: QueueWaitOptions): Promise<void> {
-    const { timeout, signal } = options ?? {};
-    checkTimeout("join", timeout);
+    const { timeout, signal } = waitOptions("join", options, ["timeout", "signal"]);
     signal?.throwIfAborted();
     await this.#waitAsync(this.#joiner, SEQ_JOIN, "join", timeout, signal);
   }
@@ -662,12 +659,13 @@ export class SharedQueue<T> implements Shareable, Iterable<T>, AsyncIterable<T> 
           "its data bytes (over SharedArrayBuffers) and its maxsize",
       );
     }
-    adopted = s as SharedQueueState;
-    try {
-      return new SharedQueue<unknown>();
-    } finally {
-      adopted = undefined;
-    }
+    const { header, data, maxsize } = s as SharedQueueState;
+    const rebuilt = new SharedQueue<unknown>({ byteCapacity: 8 }); // then pointed at `state`
+    rebuilt.#header = header;
+    rebuilt.#data = data;
+    rebuilt.#maxsize = maxsize;
+    rebuilt.#capacity = data.length;
+    return rebuilt;
   }
 
   // --- the shared state machine; every attempt runs under the mutex ---
@@ -793,31 +791,28 @@ export class SharedQueue<T> implements Shareable, Iterable<T>, AsyncIterable<T> 
     }
   }
 
-  /** One attempt; when it must wait, also the value of the word to sleep on. */
-  #try<R>(attempt: Attempt<R>, seq: number): { value: R } | number {
-    lock(this.#header, MUTEX);
-    try {
-      const value = attempt();
-      return value === WAIT ? Atomics.load(this.#header, seq) : { value };
-    } finally {
-      unlock(this.#header, MUTEX);
-    }
+  /** The wait's step: one attempt under the mutex; when it must wait, the word to sleep on. */
+  #step<R>(attempt: Attempt<R>, seq: number): WaitStep<R> {
+    const header = this.#header;
+    return () => {
+      lock(header, MUTEX);
+      try {
+        const value = attempt();
+        return value === WAIT ? sleepOn(header, seq, Atomics.load(header, seq)) : value;
+      } finally {
+        unlock(header, MUTEX);
+      }
+    };
   }
 
   #checkBlocking(verb: string, instead: string, timeout: number | undefined): void {
-    checkTimeout(verb, timeout);
     if (!canBlock && timeout !== 0) assertCanBlock(`${verb} a SharedQueue`, instead);
   }
 
   #blocking<R>(attempt: Attempt<R>, seq: number, verb: string, timeout?: number): R {
-    const deadline = deadlineOf(timeout);
-    for (;;) {
-      const result = this.#try(attempt, seq);
-      if (typeof result === "object") return result.value;
-      if (!waitWord(this.#header, seq, result, deadline)) {
-        throw timedOut("SharedQueue", verb, timeout);
-      }
-    }
+    const result = waitUntil(this.#step(attempt, seq), deadlineOf(timeout));
+    if (result === TIMED_OUT) throw timedOut("SharedQueue", verb, timeout);
+    return result;
   }
 
   async #waitAsync<R>(
@@ -827,22 +822,9 @@ export class SharedQueue<T> implements Shareable, Iterable<T>, AsyncIterable<T> 
     timeout: number | undefined,
     signal: AbortSignal | undefined,
   ): Promise<R> {
-    const first = this.#try(attempt, seq);
-    if (typeof first === "object") return first.value;
-    const deadline = deadlineOf(timeout);
-    holdEventLoop();
-    try {
-      for (let seen = first;;) {
-        if (!(await waitWordAsync(this.#header, seq, seen, deadline, signal))) {
-          throw timedOut("SharedQueue", verb, timeout);
-        }
-        const result = this.#try(attempt, seq);
-        if (typeof result === "object") return result.value;
-        seen = result;
-      }
-    } finally {
-      releaseEventLoop();
-    }
+    const result = await waitUntilAsync(this.#step(attempt, seq), deadlineOf(timeout), signal);
+    if (result === TIMED_OUT) throw timedOut("SharedQueue", verb, timeout);
+    return result;
   }
 }
 
@@ -891,22 +873,15 @@ class BlockingIterator<T> implements IterableIterator<T>, Disposable {
   }
 }
 
-function checkTimeout(verb: string, timeout: unknown): void {
-  if (timeout === undefined) return;
-  if (typeof timeout === "number" && timeout >= 0) return;
-  throw new RangeError(
-    `Cannot ${verb} a SharedQueue: 'timeout' must be a non-negative number of milliseconds, ` +
-      `received ${String(timeout)}`,
-  );
-}
-
-function checkInteger(name: string, value: unknown, min: number, note: string): number {
-  const rule = `'${name}' must be an integer of at least ${min}${note ? " " + note : ""}`;
-  if (typeof value !== "number") {
-    throw new TypeError(`Cannot create SharedQueue: ${rule}, received ${typeof value}`);
-  }
-  if (!Number.isInteger(value) || value < min) {
-    throw new RangeError(`Cannot create SharedQueue: ${rule}, received ${value}`);
-  }
-  return value;
+/** Checks a wait's options bag and its timeout and signal. */
+function waitOptions(
+  verb: string,
+  options: unknown,
+  known: readonly (keyof QueueWaitOptions)[],
+): QueueWaitOptions {
+  const what = `${verb} the SharedQueue`;
+  const opts = checkOptions<QueueWaitOptions>(what, options, known);
+  checkTimeout(what, opts.timeout);
+  checkSignal(what, opts.signal);
+  return opts;
 }

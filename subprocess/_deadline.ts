@@ -1,4 +1,5 @@
 // Private helper: wait for a promise with an optional timeout (ms) and AbortSignal.
+import { onAbort } from "@tandem/tandem/futures";
 
 /** What {@linkcode deadline} resolves with when the timeout runs out first. */
 export const TIMED_OUT: unique symbol = Symbol("timed out");
@@ -22,15 +23,13 @@ export function deadline<T>(
   return new Promise<T | typeof TIMED_OUT>((resolve, reject) => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     let settled = false;
+    let unlisten = (): void => {};
     const finish = (): boolean => {
       if (settled) return false;
       settled = true;
       if (timer !== undefined) clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
+      unlisten();
       return true;
-    };
-    const onAbort = () => {
-      if (finish()) reject(signal!.reason);
     };
     promise.then(
       (value) => {
@@ -41,10 +40,12 @@ export function deadline<T>(
       },
     );
     if (signal?.aborted) {
-      onAbort();
+      if (finish()) reject(signal.reason);
       return;
     }
-    signal?.addEventListener("abort", onAbort, { once: true });
+    unlisten = onAbort(signal, (reason) => {
+      if (finish()) reject(reason);
+    });
     if (timeout === undefined || timeout === Infinity) return;
     const end = performance.now() + timeout;
     const arm = (delay: number) => {
@@ -63,10 +64,10 @@ export function pause(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise<void>((resolve) => {
     const done = () => {
       clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
+      unlisten();
       resolve();
     };
     const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
+    const unlisten = onAbort(signal, done);
   });
 }

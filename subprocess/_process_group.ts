@@ -34,7 +34,10 @@ export function checkGroupSupport(what: string, option: string): void {
  * asks for a group of the child's own, that one can be made and signalled here. Returns whether
  * the child gets its own group.
  */
-export function checkGroupOptions(what: string, options: Record<string, unknown>): boolean {
+export function checkGroupOptions(
+  what: string,
+  options: { readonly startNewSession?: unknown; readonly processGroup?: unknown },
+): boolean {
   const session = checkBoolean(what, "startNewSession", options.startNewSession);
   const group = checkProcessGroup(what, options.processGroup);
   if (!session && !group) return false;

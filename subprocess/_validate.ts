@@ -1,7 +1,9 @@
-// Private helpers: argument checks at the boundary of run(), Popen and their methods. Each
-// throws a TypeError (wrong kind of value) or RangeError (right kind, out of range) whose message
-// names the operation, the parameter and the value received.
-import { runtimeName } from "@tandem/tandem/futures";
+// Private helpers: argument checks at the boundary of run(), Popen and their methods, on top of
+// the hub's vocabulary. Each throws a TypeError (wrong kind of value) or RangeError (right kind,
+// out of range) whose message names the operation, the parameter and the value received.
+import { describeValue, rangeError, runtimeName, typeError } from "@tandem/tandem/futures";
+
+export { checkOptions, checkSignal, checkTimeout, typeError } from "@tandem/tandem/futures";
 
 /** How `stdout` and `stderr` may be routed. */
 export type Stdio = "pipe" | "inherit" | "null";
@@ -9,14 +11,11 @@ export type Stdio = "pipe" | "inherit" | "null";
 const STDIO: readonly string[] = ["pipe", "inherit", "null"];
 const STDERR: readonly string[] = ["pipe", "inherit", "null", "stdout"];
 
-/** Describes a received value for an error message, briefly. */
+/** Describes several received values at once (an object of them), for an error message. */
 export function describe(value: unknown): string {
-  let text: string;
-  if (typeof value === "string") text = JSON.stringify(value);
-  else if (typeof value === "function") text = "a function";
-  else if (typeof value === "symbol" || typeof value === "bigint") text = String(value);
-  else if (value === null || typeof value !== "object") text = String(value);
-  else text = Deno.inspect(value, { depth: 1, colors: false, iterableLimit: 5 });
+  const text = typeof value === "object" && value !== null
+    ? Deno.inspect(value, { depth: 1, colors: false, iterableLimit: 5 })
+    : describeValue(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
@@ -30,37 +29,6 @@ export function checkRuntime(what: string): void {
   throw new Error(
     `Cannot ${what}: tandem's subprocess module needs Deno (Deno.Command); this runtime is ${runtimeName()}`,
   );
-}
-
-/** Throws a TypeError in the project's form. */
-export function typeError(what: string, name: string, expected: string, value: unknown): never {
-  throw new TypeError(`Cannot ${what}: '${name}' must be ${expected}, received ${describe(value)}`);
-}
-
-function rangeError(what: string, name: string, expected: string, value: unknown): never {
-  throw new RangeError(
-    `Cannot ${what}: '${name}' must be ${expected}, received ${describe(value)}`,
-  );
-}
-
-/** Checks that `options` is undefined or an object holding only `known` keys. */
-export function checkOptions(
-  what: string,
-  options: unknown,
-  known: ReadonlySet<string>,
-): Record<string, unknown> {
-  if (options === undefined) return {};
-  if (options === null || typeof options !== "object" || Array.isArray(options)) {
-    typeError(what, "options", "an object", options);
-  }
-  for (const key of Object.keys(options)) {
-    if (!known.has(key)) {
-      throw new TypeError(
-        `Cannot ${what}: 'options' has no field '${key}' (known fields: ${[...known].join(", ")})`,
-      );
-    }
-  }
-  return options as Record<string, unknown>;
 }
 
 /** Checks the command line: a non-empty array of strings, the first one non-empty. */
@@ -77,24 +45,6 @@ export function checkArgs(what: string, args: unknown): string[] {
     copy.push(arg);
   }
   return copy;
-}
-
-/** Checks an optional timeout in milliseconds. */
-export function checkTimeout(what: string, timeout: unknown): number | undefined {
-  if (timeout === undefined) return undefined;
-  if (typeof timeout !== "number") {
-    typeError(what, "timeout", "a non-negative number of milliseconds", timeout);
-  }
-  if (Number.isNaN(timeout) || timeout < 0) {
-    rangeError(what, "timeout", "a non-negative number of milliseconds", timeout);
-  }
-  return timeout;
-}
-
-/** Checks an optional AbortSignal. */
-export function checkSignal(what: string, signal: unknown): AbortSignal | undefined {
-  if (signal === undefined || signal instanceof AbortSignal) return signal;
-  typeError(what, "signal", "an AbortSignal", signal);
 }
 
 /** Checks an optional boolean flag. */

@@ -8,22 +8,7 @@
 import { Child } from "./_child.ts";
 import { TIMED_OUT } from "./_deadline.ts";
 import { checkGroupOptions } from "./_process_group.ts";
-import {
-  checkArgs,
-  checkBoolean,
-  checkCwd,
-  checkEncoding,
-  checkEnv,
-  checkInput,
-  checkOptions,
-  checkRuntime,
-  checkSignal,
-  checkSignalNumber,
-  checkStderr,
-  checkStdin,
-  checkStdio,
-  checkTimeout,
-} from "./_validate.ts";
+import * as valid from "./_validate.ts";
 import { type ProcessOutput, TimeoutExpired } from "./errors.ts";
 
 /**
@@ -207,7 +192,7 @@ export interface CommunicateResult<T extends ProcessOutput> {
   stderr: T | null;
 }
 
-const POPEN_OPTIONS: ReadonlySet<string> = new Set([
+const POPEN_OPTIONS: readonly (keyof PopenOptions)[] = [
   "stdin",
   "stdout",
   "stderr",
@@ -216,14 +201,14 @@ const POPEN_OPTIONS: ReadonlySet<string> = new Set([
   "clearEnv",
   "processGroup",
   "startNewSession",
-]);
-const WAIT_OPTIONS: ReadonlySet<string> = new Set(["timeout", "signal"]);
-const COMMUNICATE_OPTIONS: ReadonlySet<string> = new Set([
+];
+const WAIT_OPTIONS: readonly (keyof PopenWaitOptions)[] = ["timeout", "signal"];
+const COMMUNICATE_OPTIONS: readonly (keyof CommunicateOptions)[] = [
   "input",
   "timeout",
   "signal",
   "encoding",
-]);
+];
 
 function decode(
   decoder: TextDecoder | null,
@@ -319,10 +304,11 @@ export class Popen implements PromiseLike<number>, AsyncDisposable {
    *
    * @throws {Deno.errors.NotFound} When the program (or `cwd`) does not exist; the message
    * names it.
-   * @throws {Deno.errors.PermissionDenied} When the program cannot be executed, or the `run`
-   * permission is missing.
-   * @throws {Deno.errors.NotCapable} With `processGroup` or `startNewSession`, without run
-   * permission for every program (`--allow-run` without a list); nothing is started.
+   * @throws {Deno.errors.PermissionDenied} When the program cannot be executed (the system
+   * refuses it).
+   * @throws {Deno.errors.NotCapable} When the `run` permission is missing (Deno 2); with
+   * `processGroup` or `startNewSession`, without run permission for every program
+   * (`--allow-run` without a list); nothing is started.
    * @throws {Deno.errors.NotSupported} With `processGroup` or `startNewSession`, on Windows.
    * @throws {TypeError} When `args` is not a non-empty array of strings, or an option has the
    * wrong type or value (the message names it).
@@ -342,17 +328,17 @@ export class Popen implements PromiseLike<number>, AsyncDisposable {
    */
   constructor(args: readonly string[], options?: PopenOptions) {
     const what = "start process";
-    checkRuntime(what);
-    const checked = checkArgs(what, args);
-    const opts = checkOptions(what, options, POPEN_OPTIONS);
+    valid.checkRuntime(what);
+    const checked = valid.checkArgs(what, args);
+    const opts = valid.checkOptions<PopenOptions>(what, options, POPEN_OPTIONS);
     this.#child = new Child({
       args: checked,
-      stdin: checkStdin(what, opts.stdin, "inherit"),
-      stdout: checkStdio(what, "stdout", opts.stdout, "inherit"),
-      stderr: checkStderr(what, opts.stderr, "inherit"),
-      cwd: checkCwd(what, opts.cwd),
-      env: checkEnv(what, opts.env),
-      clearEnv: checkBoolean(what, "clearEnv", opts.clearEnv),
+      stdin: valid.checkStdin(what, opts.stdin, "inherit"),
+      stdout: valid.checkStdio(what, "stdout", opts.stdout, "inherit"),
+      stderr: valid.checkStderr(what, opts.stderr, "inherit"),
+      cwd: valid.checkCwd(what, opts.cwd),
+      env: valid.checkEnv(what, opts.env),
+      clearEnv: valid.checkBoolean(what, "clearEnv", opts.clearEnv),
       group: checkGroupOptions(what, opts),
     });
     this.args = Object.freeze(checked);
@@ -443,9 +429,9 @@ export class Popen implements PromiseLike<number>, AsyncDisposable {
    */
   async wait(options?: PopenWaitOptions): Promise<number> {
     const what = "wait for process";
-    const opts = checkOptions(what, options, WAIT_OPTIONS);
-    const timeout = checkTimeout(what, opts.timeout);
-    const signal = checkSignal(what, opts.signal);
+    const opts = valid.checkOptions<PopenWaitOptions>(what, options, WAIT_OPTIONS);
+    const timeout = valid.checkTimeout(what, opts.timeout);
+    const signal = valid.checkSignal(what, opts.signal);
     const outcome = await this.#child.wait(timeout, signal);
     if (outcome === TIMED_OUT) throw new TimeoutExpired(this.args, timeout!);
     return outcome;
@@ -522,11 +508,11 @@ export class Popen implements PromiseLike<number>, AsyncDisposable {
   communicate(options?: CommunicateOptions): Promise<CommunicateResult<ProcessOutput>>;
   async communicate(options?: CommunicateOptions): Promise<CommunicateResult<ProcessOutput>> {
     const what = "communicate with process";
-    const opts = checkOptions(what, options, COMMUNICATE_OPTIONS);
-    const input = checkInput(what, opts.input);
-    const timeout = checkTimeout(what, opts.timeout);
-    const signal = checkSignal(what, opts.signal);
-    const decoder = checkEncoding(what, opts.encoding);
+    const opts = valid.checkOptions<CommunicateOptions>(what, options, COMMUNICATE_OPTIONS);
+    const input = valid.checkInput(what, opts.input);
+    const timeout = valid.checkTimeout(what, opts.timeout);
+    const signal = valid.checkSignal(what, opts.signal);
+    const decoder = valid.checkEncoding(what, opts.encoding);
     const outcome = await this.#child.communicate(what, input, opts.input, timeout, signal);
     if (outcome === TIMED_OUT) {
       const sofar = this.#child.output();
@@ -563,7 +549,7 @@ export class Popen implements PromiseLike<number>, AsyncDisposable {
    */
   sendSignal(signal: Deno.Signal | number): void {
     const what = "send signal to process";
-    this.#child.sendSignal(what, checkSignalNumber(what, signal));
+    this.#child.sendSignal(what, valid.checkSignalNumber(what, signal));
   }
 
   /**

@@ -7,22 +7,7 @@
 import { Child, KILL_DRAIN_GRACE_MS, type RawOutput } from "./_child.ts";
 import { TIMED_OUT } from "./_deadline.ts";
 import { checkGroupOptions } from "./_process_group.ts";
-import {
-  checkArgs,
-  checkBoolean,
-  checkCwd,
-  checkEncoding,
-  checkEnv,
-  checkInput,
-  checkOptions,
-  checkRuntime,
-  checkSignal,
-  checkStderr,
-  checkStdin,
-  checkStdio,
-  checkTimeout,
-  describe,
-} from "./_validate.ts";
+import * as valid from "./_validate.ts";
 import { CompletedProcess } from "./completed_process.ts";
 import { type ProcessOutput, TimeoutExpired } from "./errors.ts";
 import type { PopenOptions } from "./popen.ts";
@@ -79,7 +64,7 @@ export interface RunOptions extends PopenOptions {
   signal?: AbortSignal;
 }
 
-const RUN_OPTIONS: ReadonlySet<string> = new Set([
+const RUN_OPTIONS: readonly (keyof RunOptions)[] = [
   "stdin",
   "stdout",
   "stderr",
@@ -94,7 +79,7 @@ const RUN_OPTIONS: ReadonlySet<string> = new Set([
   "timeout",
   "check",
   "signal",
-]);
+];
 
 const WHAT = "run process";
 
@@ -130,10 +115,11 @@ function decode(
  *
  * @throws {Deno.errors.NotFound} When the program (or `cwd`) does not exist; the message names
  * it.
- * @throws {Deno.errors.PermissionDenied} When the program cannot be executed, or the `run`
- * permission is missing.
- * @throws {Deno.errors.NotCapable} With `processGroup` or `startNewSession`, without run
- * permission for every program (`--allow-run` without a list); nothing is started.
+ * @throws {Deno.errors.PermissionDenied} When the program cannot be executed (the system refuses
+ * it).
+ * @throws {Deno.errors.NotCapable} When the `run` permission is missing (Deno 2); with
+ * `processGroup` or `startNewSession`, without run permission for every program (`--allow-run`
+ * without a list); nothing is started.
  * @throws {Deno.errors.NotSupported} With `processGroup` or `startNewSession`, on Windows.
  * @throws {TimeoutExpired} When `timeout` ms pass first; it carries the output so far.
  * @throws {CalledProcessError} With `check: true`, when the exit status is not 0; it carries
@@ -224,36 +210,36 @@ export async function run(
   args: readonly string[],
   options?: RunOptions,
 ): Promise<CompletedProcess<ProcessOutput>> {
-  checkRuntime(WHAT);
-  const checked = checkArgs(WHAT, args);
-  const opts = checkOptions(WHAT, options, RUN_OPTIONS);
-  const capture = checkBoolean(WHAT, "capture", opts.capture);
+  valid.checkRuntime(WHAT);
+  const checked = valid.checkArgs(WHAT, args);
+  const opts = valid.checkOptions<RunOptions>(WHAT, options, RUN_OPTIONS);
+  const capture = valid.checkBoolean(WHAT, "capture", opts.capture);
   if (capture && (opts.stdout !== undefined || opts.stderr !== undefined)) {
     throw new TypeError(
       `Cannot ${WHAT}: 'capture' must be left out when 'stdout' or 'stderr' is given, received ${
-        describe({ capture, stdout: opts.stdout, stderr: opts.stderr })
+        valid.describe({ capture, stdout: opts.stdout, stderr: opts.stderr })
       }`,
     );
   }
-  const input = checkInput(WHAT, opts.input);
+  const input = valid.checkInput(WHAT, opts.input);
   if (input !== undefined && opts.stdin !== undefined) {
     throw new TypeError(
       `Cannot ${WHAT}: 'stdin' must be left out when 'input' is given, received ${
-        describe(opts.stdin)
+        valid.describe(opts.stdin)
       }`,
     );
   }
-  const stdin = input !== undefined ? "pipe" : checkStdin(WHAT, opts.stdin, "inherit");
-  const stdout = capture ? "pipe" : checkStdio(WHAT, "stdout", opts.stdout, "inherit");
-  const stderr = capture ? "pipe" : checkStderr(WHAT, opts.stderr, "inherit");
-  const cwd = checkCwd(WHAT, opts.cwd);
-  const env = checkEnv(WHAT, opts.env);
-  const clearEnv = checkBoolean(WHAT, "clearEnv", opts.clearEnv);
+  const stdin = input !== undefined ? "pipe" : valid.checkStdin(WHAT, opts.stdin, "inherit");
+  const stdout = capture ? "pipe" : valid.checkStdio(WHAT, "stdout", opts.stdout, "inherit");
+  const stderr = capture ? "pipe" : valid.checkStderr(WHAT, opts.stderr, "inherit");
+  const cwd = valid.checkCwd(WHAT, opts.cwd);
+  const env = valid.checkEnv(WHAT, opts.env);
+  const clearEnv = valid.checkBoolean(WHAT, "clearEnv", opts.clearEnv);
   const group = checkGroupOptions(WHAT, opts);
-  const decoder = checkEncoding(WHAT, opts.encoding);
-  const timeout = checkTimeout(WHAT, opts.timeout);
-  const check = checkBoolean(WHAT, "check", opts.check);
-  const signal = checkSignal(WHAT, opts.signal);
+  const decoder = valid.checkEncoding(WHAT, opts.encoding);
+  const timeout = valid.checkTimeout(WHAT, opts.timeout);
+  const check = valid.checkBoolean(WHAT, "check", opts.check);
+  const signal = valid.checkSignal(WHAT, opts.signal);
   signal?.throwIfAborted();
 
   const args_ = Object.freeze(checked);

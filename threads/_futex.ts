@@ -1,7 +1,37 @@
-// Private: what threads' primitives add to the public futex layer (./futex.ts): their owner id,
-// word allocation, handle and argument checks, and their TimeoutError.
-import { currentIsolateId, TimeoutError } from "@tandem/tandem/futures";
-import type { SharedWords } from "./futex.ts";
+// Private: the kernel as threads' primitives use it (`import * as futex from "./_futex.ts"`):
+// the hub's wait kernel, their owner id, word allocation and handle checks, and the two ways a
+// primitive's wait runs (blocking in a worker, async anywhere), written once.
+import {
+  assertCanBlock,
+  canBlock,
+  checkTimeout,
+  currentIsolateId,
+  deadlineOf,
+  type SharedWords,
+  TIMED_OUT,
+  timeoutError,
+  type WaitStep,
+  waitUntil,
+  waitUntilAsync,
+} from "@tandem/tandem/futures";
+
+export {
+  assertCanBlock,
+  canBlock,
+  checkInteger,
+  checkOptions,
+  checkTimeout,
+  deadlineOf,
+  type SharedWords,
+  Sleep,
+  sleepOn,
+  TIMED_OUT,
+  timeoutError,
+  typeError,
+  type WaitStep,
+  waitUntil,
+  waitUntilAsync,
+} from "@tandem/tandem/futures";
 
 /** This isolate's number (see `currentIsolateId`): the owner id that locks record. */
 export const SELF: number = currentIsolateId();
@@ -26,26 +56,34 @@ export function cellsFrom(what: string, state: unknown, count: number): SharedWo
   return state as SharedWords;
 }
 
-/** Throws a RangeError naming `what` unless `timeout` is undefined or a number >= 0. */
-export function checkTimeout(what: string, timeout: number | undefined): void {
-  if (timeout === undefined) return;
-  if (typeof timeout !== "number" || Number.isNaN(timeout) || timeout < 0) {
-    throw new RangeError(
-      `Cannot ${what}: 'timeout' must be a non-negative number of milliseconds, received ${
-        String(timeout)
-      }`,
-    );
-  }
+/**
+ * A primitive's blocking wait (workers only; a `timeout` of 0 is allowed anywhere): checks the
+ * timeout, refuses the main thread naming `instead`, and drives the step made by `start` (called
+ * after the checks) until it gives a value or the time runs out.
+ */
+export function blockingWait<T>(
+  what: string,
+  instead: string,
+  timeout: number | undefined,
+  start: () => WaitStep<T>,
+): T | typeof TIMED_OUT {
+  checkTimeout(what, timeout);
+  if (timeout !== 0 && !canBlock) assertCanBlock(what, instead);
+  return waitUntil(start(), deadlineOf(timeout));
 }
 
-/** The TimeoutError every async form rejects with. */
-export function timeoutError(what: string, timeout: number | undefined): TimeoutError {
-  return new TimeoutError(`Timed out after ${timeout} ms waiting to ${what}`);
-}
-
-/** Checks that `n` is a positive integer (for `release(n)`, `notify(n)`). */
-export function checkCount(what: string, name: string, n: number): void {
-  if (!Number.isInteger(n) || n < 1) {
-    throw new RangeError(`Cannot ${what}: '${name}' must be a positive integer, received ${n}`);
-  }
+/**
+ * A primitive's async wait: checks the timeout, and drives the step made by `start` without
+ * blocking the event loop; rejects with the one TimeoutError wording when the time runs out.
+ */
+export async function asyncWait<T>(
+  what: string,
+  timeout: number | undefined,
+  signal: AbortSignal | undefined,
+  start: () => WaitStep<T>,
+): Promise<T> {
+  checkTimeout(what, timeout);
+  const result = await waitUntilAsync(start(), deadlineOf(timeout), signal);
+  if (result === TIMED_OUT) throw timeoutError(what, timeout);
+  return result;
 }

@@ -9,23 +9,13 @@ import {
   fromHandle,
   isIsolateAlive,
   isTask,
+  isThenable,
   resolveTask,
   type Shareable,
   type SharedHandle,
-  TimeoutError,
   toHandle,
 } from "@tandem/tandem/futures";
-import { allocate, cellsFrom, checkTimeout, SELF } from "./_futex.ts";
-import {
-  assertCanBlock,
-  canBlock,
-  deadlineOf,
-  holdEventLoop,
-  releaseEventLoop,
-  type SharedWords,
-  waitWord,
-  waitWordAsync,
-} from "./futex.ts";
+import * as futex from "./_futex.ts";
 import type { AsyncWaitOptions, BlockingWaitOptions } from "./options.ts";
 
 // Words:
@@ -114,14 +104,6 @@ export interface BarrierOptions {
   timeout?: number;
 }
 
-interface Adopted {
-  cells: SharedWords;
-  timeout: number | undefined;
-  action: (() => unknown) | undefined;
-}
-
-let adopted: Adopted | undefined;
-
 /**
  * A barrier in shared memory: Python's `threading.Barrier`. `parties` isolates (or async
  * functions) call {@linkcode Barrier.wait} (a worker, blocking) or {@linkcode Barrier.waitAsync}
@@ -154,7 +136,7 @@ let adopted: Adopted | undefined;
  * ```
  */
 export class Barrier implements Shareable {
-  #cells: SharedWords;
+  #cells: futex.SharedWords;
   #timeout: number | undefined;
   #action: (() => unknown) | undefined;
 
@@ -169,25 +151,17 @@ export class Barrier implements Shareable {
    * @throws {TypeError} If `action` is not a function.
    */
   constructor(parties: number, options: BarrierOptions = {}) {
-    if (adopted !== undefined) {
-      ({ cells: this.#cells, timeout: this.#timeout, action: this.#action } = adopted);
-      adopted = undefined;
-      return;
-    }
-    if (!Number.isInteger(parties) || parties < 1 || parties > MAX_PARTIES) {
-      throw new RangeError(
-        `Cannot create Barrier: 'parties' must be an integer from 1 to ${MAX_PARTIES}, ` +
-          `received ${parties}`,
-      );
-    }
-    const { action, timeout } = options;
-    checkTimeout("create Barrier", timeout);
+    const what = "create Barrier";
+    futex.checkInteger(what, "parties", parties, { min: 1, max: MAX_PARTIES });
+    const { action, timeout } = futex.checkOptions<BarrierOptions>(what, options, [
+      "action",
+      "timeout",
+    ]);
+    futex.checkTimeout(what, timeout);
     if (action !== undefined && typeof action !== "function") {
-      throw new TypeError(
-        `Cannot create Barrier: 'action' must be a function or a task, received ${typeof action}`,
-      );
+      futex.typeError(what, "action", "a function or a task", action);
     }
-    this.#cells = allocate(4);
+    this.#cells = futex.allocate(4);
     this.#cells[PARTIES] = parties;
     this.#timeout = timeout;
     this.#action = action;
@@ -231,16 +205,13 @@ export class Barrier implements Shareable {
    */
   wait(options: BlockingWaitOptions = {}): number {
     const timeout = options.timeout ?? this.#timeout;
-    checkTimeout("wait at a Barrier", timeout);
-    if (!canBlock) assertCanBlock("wait at a Barrier", "'await barrier.waitAsync()'");
-    const request = { value: 0, deadline: 0, generation: -1 };
-    const steps = this.#protocol(deadlineOf(timeout), timeout, request);
-    const cells = this.#cells;
-    for (;;) {
-      const step = steps.next();
-      if (step.done) return step.value;
-      waitWord(cells, STATE, request.value, request.deadline);
-    }
+    futex.checkTimeout("wait at a Barrier", timeout);
+    if (!futex.canBlock) futex.assertCanBlock("wait at a Barrier", "'await barrier.waitAsync()'");
+    const deadline = futex.deadlineOf(timeout);
+    const step = this.#arrival(deadline, timeout, { generation: -1 });
+    const index = futex.waitUntil(step, deadline);
+    // Past the deadline, the step itself breaks the barrier (or sees the generation end).
+    return index !== futex.TIMED_OUT ? index : futex.waitUntil(step, Infinity) as number;
   }
 
   /**
@@ -266,29 +237,20 @@ export class Barrier implements Shareable {
   async waitAsync(options: AsyncWaitOptions = {}): Promise<number> {
     const timeout = options.timeout ?? this.#timeout;
     const { signal } = options;
-    checkTimeout("wait at a Barrier", timeout);
+    futex.checkTimeout("wait at a Barrier", timeout);
     signal?.throwIfAborted();
-    const request = { value: 0, deadline: 0, generation: -1 };
-    const steps = this.#protocol(deadlineOf(timeout), timeout, request);
-    const cells = this.#cells;
-    let step = steps.next();
-    if (step.done) return step.value;
-    holdEventLoop();
+    const deadline = futex.deadlineOf(timeout);
+    const arrived = { generation: -1 };
+    const step = this.#arrival(deadline, timeout, arrived);
     try {
-      for (;;) {
-        try {
-          await waitWordAsync(cells, STATE, request.value, request.deadline, signal);
-        } catch (error) {
-          // Aborted: leaving breaks this party's generation, unless it is complete already.
-          steps.return(-1);
-          if (request.generation >= 0) this.#breakFilling(request.generation);
-          throw error;
-        }
-        step = steps.next();
-        if (step.done) return step.value;
-      }
-    } finally {
-      releaseEventLoop();
+      const index = await futex.waitUntilAsync(step, deadline, signal);
+      return index !== futex.TIMED_OUT
+        ? index
+        : await futex.waitUntilAsync(step, Infinity, signal) as number;
+    } catch (error) {
+      // Aborted: leaving breaks this party's generation, unless it is complete already.
+      if (arrived.generation >= 0) this.#breakFilling(arrived.generation);
+      throw error;
     }
   }
 
@@ -411,15 +373,14 @@ export class Barrier implements Shareable {
       string,
       unknown
     >;
-    const cells = cellsFrom("a Barrier", s.cells, 4);
+    const cells = futex.cellsFrom("a Barrier", s.cells, 4);
     const timeout = typeof s.timeout === "number" ? s.timeout : undefined;
     const build = (action: (() => unknown) | undefined) => {
-      adopted = { cells, timeout, action };
-      try {
-        return new Barrier(1);
-      } finally {
-        adopted = undefined;
-      }
+      const rebuilt = new Barrier(1);
+      rebuilt.#cells = cells;
+      rebuilt.#timeout = timeout;
+      rebuilt.#action = action;
+      return rebuilt;
     };
     const ref = s.action as { module?: unknown; name?: unknown } | null | undefined;
     if (ref === null || ref === undefined) return build(undefined);
@@ -432,66 +393,55 @@ export class Barrier implements Shareable {
   }
 
   /**
-   * The waiting protocol, shared by the blocking and the async form: yields each time it needs
-   * to sleep on STATE (value and deadline in `request`), returns the arrival index or throws.
+   * The wait's step, shared by the blocking and the async form: arrive (recording the
+   * generation in `arrived`), then wait for the generation to end. Returns the arrival index,
+   * throws a BrokenBarrierError, or says to sleep on STATE. Past `deadline`, it breaks the
+   * generation it waits in.
    */
-  *#protocol(
+  #arrival(
     deadline: number,
     timeout: number | undefined,
-    request: { value: number; deadline: number; generation: number },
-  ): Generator<void, number, void> {
+    arrived: { generation: number },
+  ): futex.WaitStep<number> {
     const cells = this.#cells;
     const parties = cells[PARTIES];
-    let s: number;
-    let index: number;
-    // Arrive.
-    for (;;) {
-      s = Atomics.load(cells, STATE);
-      if ((s & BROKEN) !== 0) throw brokenError();
-      if (arrivals(s) === parties) {
-        // The previous generation is tripping: arrive in the next one.
-        this.#rescueTrip(s);
-        request.value = s;
-        request.deadline = Infinity;
-        yield;
-        continue;
-      }
-      if (Atomics.compareExchange(cells, STATE, s, s + 1) === s) {
-        index = arrivals(s);
-        break;
-      }
-    }
-    const g = generation(s);
-    request.generation = g;
-    if (index + 1 === parties) return this.#trip(g, index);
-    // Wait for the generation to end.
-    for (;;) {
-      s = Atomics.load(cells, STATE);
-      if (generation(s) !== g) {
-        if ((Atomics.load(cells, HISTORY) & bit(g)) !== 0) throw brokenError();
-        return index;
-      }
-      if (arrivals(s) === parties) {
-        this.#rescueTrip(s);
-        request.value = s;
-        request.deadline = Infinity;
-        yield;
-        continue;
-      }
-      if ((s & BROKEN) !== 0) throw brokenError();
-      if (performance.now() >= deadline) {
-        if (Atomics.compareExchange(cells, STATE, s, s | BROKEN) === s) {
-          Atomics.notify(cells, STATE);
-          throw brokenError(
-            new TimeoutError(`Timed out after ${timeout} ms waiting at a Barrier`),
-          );
+    let index = -1;
+    return () => {
+      for (;;) {
+        const s = Atomics.load(cells, STATE);
+        if (index < 0) {
+          if ((s & BROKEN) !== 0) throw brokenError();
+          if (arrivals(s) === parties) {
+            // The previous generation is tripping: arrive in the next one.
+            this.#rescueTrip(s);
+            return futex.sleepOn(cells, STATE, s);
+          }
+          if (Atomics.compareExchange(cells, STATE, s, s + 1) !== s) continue;
+          index = arrivals(s);
+          arrived.generation = generation(s);
+          if (index + 1 === parties) return this.#trip(arrived.generation, index);
+          continue;
         }
-        continue;
+        const g = arrived.generation;
+        if (generation(s) !== g) {
+          if ((Atomics.load(cells, HISTORY) & bit(g)) !== 0) throw brokenError();
+          return index;
+        }
+        if (arrivals(s) === parties) {
+          this.#rescueTrip(s);
+          return futex.sleepOn(cells, STATE, s);
+        }
+        if ((s & BROKEN) !== 0) throw brokenError();
+        if (performance.now() >= deadline) {
+          if (Atomics.compareExchange(cells, STATE, s, s | BROKEN) === s) {
+            Atomics.notify(cells, STATE);
+            throw brokenError(futex.timeoutError("wait at a Barrier", timeout));
+          }
+          continue;
+        }
+        return futex.sleepOn(cells, STATE, s);
       }
-      request.value = s;
-      request.deadline = deadline;
-      yield;
-    }
+    };
   }
 
   /** Run by the last party: the action, then the next generation; wakes everyone. */
@@ -500,7 +450,7 @@ export class Barrier implements Shareable {
     let failure: { error: unknown } | undefined;
     const action = this.#action;
     if (action !== undefined) {
-      Atomics.store(cells, TRIPPER, SELF);
+      Atomics.store(cells, TRIPPER, futex.SELF);
       try {
         const result = action();
         if (isThenable(result)) {
@@ -566,9 +516,4 @@ function brokenError(cause?: unknown): BrokenBarrierError {
     cause === undefined ? "The barrier is broken" : "The barrier broke: a wait timed out",
     cause === undefined ? undefined : { cause },
   );
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === "object" || typeof value === "function") && value !== null &&
-    typeof (value as { then?: unknown }).then === "function";
 }

@@ -5,33 +5,17 @@
  */
 
 import {
+  describeValue,
   fromHandle,
+  holdEventLoop,
   isIsolateAlive,
   type Shareable,
   type SharedHandle,
   TimeoutError,
   toHandle,
 } from "@tandem/tandem/futures";
-import { allocate, cellsFrom, checkTimeout, SELF, timeoutError } from "./_futex.ts";
-import {
-  assertCanBlock,
-  canBlock,
-  deadlineOf,
-  holdEventLoop,
-  releaseEventLoop,
-  type SharedWords,
-  waitWord,
-  waitWordAsync,
-} from "./futex.ts";
-import {
-  backends,
-  heldBySelf,
-  lock,
-  lockAsync,
-  type MutexBackend,
-  tryLock,
-  unlock,
-} from "./_mutex.ts";
+import * as futex from "./_futex.ts";
+import * as robust from "./_mutex.ts";
 import type { Hold } from "./hold.ts";
 import { Lock } from "./lock.ts";
 import type { AcquireOptions, AsyncWaitOptions, BlockingWaitOptions } from "./options.ts";
@@ -48,8 +32,6 @@ const GEN = 0;
 const COUNTS = 1;
 const ONE_WAITER = 1 << 16;
 const MAX_WAITERS = 0xffff;
-
-let adopted: SharedWords | undefined;
 
 /**
  * A condition variable in shared memory: Python's `threading.Condition`. Isolates that share it
@@ -98,8 +80,8 @@ let adopted: SharedWords | undefined;
  */
 export class Condition implements Shareable {
   #lock: Lock | RLock;
-  #mutex: MutexBackend;
-  #cells: SharedWords;
+  #mutex: robust.MutexBackend;
+  #cells: futex.SharedWords;
 
   /**
    * Creates a condition over `lock`. Python: `threading.Condition(lock=None)`.
@@ -109,17 +91,16 @@ export class Condition implements Shareable {
    */
   constructor(lock?: Lock | RLock) {
     const chosen = lock ?? new Lock();
-    const mutex = backends.get(chosen);
+    const mutex = robust.backends.get(chosen);
     if (mutex === undefined) {
       throw new TypeError(
         "Cannot create Condition: 'lock' must be a Lock or RLock from @tandem/tandem/threads, " +
-          `received ${describe(lock)}`,
+          `received ${describeValue(lock)}`,
       );
     }
     this.#lock = chosen;
     this.#mutex = mutex;
-    this.#cells = adopted ?? allocate(2);
-    adopted = undefined;
+    this.#cells = futex.allocate(2);
   }
 
   /** The lock this condition waits with. */
@@ -237,28 +218,23 @@ export class Condition implements Shareable {
    */
   wait(options: BlockingWaitOptions = {}): boolean {
     const { timeout } = options;
-    checkTimeout("wait on a Condition", timeout);
-    if (!canBlock) assertCanBlock("wait on a Condition", "'await condition.waitAsync()'");
+    futex.checkTimeout("wait on a Condition", timeout);
+    if (!futex.canBlock) {
+      futex.assertCanBlock("wait on a Condition", "'await condition.waitAsync()'");
+    }
     this.#checkOwned("wait on");
-    const deadline = deadlineOf(timeout);
+    const deadline = futex.deadlineOf(timeout);
     const cells = this.#cells;
     const generation = Atomics.load(cells, GEN);
     const saved = this.#enter();
     let notified = false;
     try {
-      for (;;) {
-        const g = Atomics.load(cells, GEN);
-        if (g !== generation && this.#take()) {
-          notified = true;
-          break;
-        }
-        if (!waitWord(cells, GEN, g, deadline)) break;
-      }
+      notified = futex.waitUntil(this.#notifiedSince(generation), deadline) !== futex.TIMED_OUT;
     } finally {
       // Re-acquire on every path (a deadline of Infinity never times out), except in a worker
       // that was terminated meanwhile: it leaves without taking the lock.
-      if (isIsolateAlive(SELF)) {
-        lock(this.#mutex.cells, 0, Infinity);
+      if (isIsolateAlive(futex.SELF)) {
+        robust.lock(this.#mutex.cells, 0, Infinity);
         this.#restore(saved);
       }
     }
@@ -290,35 +266,25 @@ export class Condition implements Shareable {
    */
   async waitAsync(options: AsyncWaitOptions = {}): Promise<void> {
     const { timeout, signal } = options;
-    checkTimeout("wait on a Condition", timeout);
+    futex.checkTimeout("wait on a Condition", timeout);
     this.#checkOwned("wait on");
     signal?.throwIfAborted();
-    const deadline = deadlineOf(timeout);
+    const deadline = futex.deadlineOf(timeout);
     const cells = this.#cells;
     const generation = Atomics.load(cells, GEN);
     const saved = this.#enter();
     let notified = false;
     let failure: { error: unknown } | undefined;
-    holdEventLoop();
+    using _held = holdEventLoop(); // until the lock is ours again
     try {
-      for (;;) {
-        const g = Atomics.load(cells, GEN);
-        if (g !== generation && this.#take()) {
-          notified = true;
-          break;
-        }
-        if (!(await waitWordAsync(cells, GEN, g, deadline, signal))) break;
-      }
+      const step = this.#notifiedSince(generation);
+      notified = await futex.waitUntilAsync(step, deadline, signal) !== futex.TIMED_OUT;
     } catch (error) {
       failure = { error };
     } finally {
       // Re-acquire on every path, ignoring the signal, as asyncio does.
-      try {
-        const cells = this.#mutex.cells;
-        if (!tryLock(cells, 0)) await lockAsync(cells, 0, Infinity, undefined);
-      } finally {
-        releaseEventLoop();
-      }
+      const cells = this.#mutex.cells;
+      if (!robust.tryLock(cells, 0)) await robust.lockAsync(cells, 0, Infinity, undefined);
       this.#restore(saved);
     }
     if (!notified) notified = this.#leave();
@@ -327,7 +293,7 @@ export class Condition implements Shareable {
       if (notified) this.notify(1);
       throw failure.error;
     }
-    if (!notified) throw timeoutError("be notified on a Condition", timeout);
+    if (!notified) throw futex.timeoutError("be notified on a Condition", timeout);
   }
 
   /**
@@ -348,8 +314,8 @@ export class Condition implements Shareable {
    */
   waitFor<T>(predicate: () => T, options: BlockingWaitOptions = {}): T {
     const { timeout } = options;
-    checkTimeout("wait on a Condition", timeout);
-    const deadline = deadlineOf(timeout);
+    futex.checkTimeout("wait on a Condition", timeout);
+    const deadline = futex.deadlineOf(timeout);
     let result = predicate();
     while (!result) {
       const left = deadline - performance.now();
@@ -383,12 +349,12 @@ export class Condition implements Shareable {
    */
   async waitForAsync<T>(predicate: () => T, options: AsyncWaitOptions = {}): Promise<T> {
     const { timeout, signal } = options;
-    checkTimeout("wait on a Condition", timeout);
-    const deadline = deadlineOf(timeout);
+    futex.checkTimeout("wait on a Condition", timeout);
+    const deadline = futex.deadlineOf(timeout);
     let result = predicate();
     while (!result) {
       const left = deadline - performance.now();
-      if (left <= 0) throw timeoutError("see a Condition's predicate become true", timeout);
+      if (left <= 0) throw futex.timeoutError("see a Condition's predicate become true", timeout);
       await this.waitAsync(deadline === Infinity ? { signal } : { timeout: left, signal }).catch(
         (error) => {
           if (!(error instanceof TimeoutError)) throw error;
@@ -417,11 +383,7 @@ export class Condition implements Shareable {
    * ```
    */
   notify(n = 1): void {
-    if (!Number.isInteger(n) || n < 0) {
-      throw new RangeError(
-        `Cannot notify a Condition: 'n' must be a non-negative integer, received ${n}`,
-      );
-    }
+    futex.checkInteger("notify a Condition", "n", n);
     this.#checkOwned("notify");
     const cells = this.#cells;
     let s = Atomics.load(cells, COUNTS);
@@ -495,16 +457,13 @@ export class Condition implements Shareable {
         "Cannot rebuild a Condition from its handle: the state has no lock description",
       );
     }
-    adopted = cellsFrom("a Condition", s.cells, 2);
-    try {
-      return new Condition(lock);
-    } finally {
-      adopted = undefined;
-    }
+    const rebuilt = new Condition(lock);
+    rebuilt.#cells = futex.cellsFrom("a Condition", s.cells, 2);
+    return rebuilt;
   }
 
   #checkOwned(what: string): void {
-    if (!heldBySelf(this.#mutex.cells, 0)) {
+    if (!robust.heldBySelf(this.#mutex.cells, 0)) {
       throw new Error(
         `Cannot ${what} a Condition: its lock is not held by this isolate (acquire it first)`,
       );
@@ -523,7 +482,7 @@ export class Condition implements Shareable {
       level = cells[1];
       cells[1] = 0;
     }
-    unlock(cells, 0);
+    robust.unlock(cells, 0);
     return level;
   }
 
@@ -533,6 +492,15 @@ export class Condition implements Shareable {
   }
 
   /** Takes one wake-up, if any is left, and departs. */
+  /** The wait's step: done once a notify made after `generation` is taken by this waiter. */
+  #notifiedSince(generation: number): futex.WaitStep<true> {
+    const cells = this.#cells;
+    return () => {
+      const g = Atomics.load(cells, GEN);
+      return g !== generation && this.#take() ? true : futex.sleepOn(cells, GEN, g);
+    };
+  }
+
   #take(): boolean {
     const cells = this.#cells;
     let s = Atomics.load(cells, COUNTS);
@@ -570,10 +538,4 @@ export class Condition implements Shareable {
       s = prev;
     }
   }
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (typeof value !== "object") return typeof value;
-  return value.constructor?.name ?? "object";
 }

@@ -5,22 +5,23 @@
  */
 
 import { fromHandle, type Shareable, type SharedHandle, toHandle } from "@tandem/tandem/futures";
-import { allocate, cellsFrom, checkTimeout, timeoutError } from "./_futex.ts";
-import {
-  assertCanBlock,
-  canBlock,
-  deadlineOf,
-  holdEventLoop,
-  releaseEventLoop,
-  type SharedWords,
-  waitWord,
-  waitWordAsync,
-} from "./futex.ts";
+import * as futex from "./_futex.ts";
 import type { AsyncWaitOptions, BlockingWaitOptions } from "./options.ts";
 
+// Words: FLAG (1 while set) and GEN (counts the sets). Waiters sleep on GEN, so that a set
+// followed at once by a clear still wakes them: they see GEN move even if FLAG is down again.
 const FLAG = 0;
+const GEN = 1;
 
-let adopted: SharedWords | undefined;
+/** The wait's step: done when the flag is up, or once it was raised after the wait began. */
+function raised(cells: futex.SharedWords): futex.WaitStep<true> {
+  const gen = Atomics.load(cells, GEN);
+  return () => {
+    if (Atomics.load(cells, FLAG) !== 0) return true;
+    const now = Atomics.load(cells, GEN);
+    return now !== gen ? true : futex.sleepOn(cells, GEN, now);
+  };
+}
 
 /**
  * A flag in shared memory: Python's `threading.Event`. {@linkcode Event.set} raises it and wakes
@@ -31,9 +32,9 @@ let adopted: SharedWords | undefined;
  * The name shadows the DOM's global `Event` in a module that imports it; import it under another
  * name (`import { Event as SharedEvent }`) if that module also needs the DOM one.
  *
- * Guarantees: every wait that is pending when the flag is raised returns; a wait that starts
- * while the flag is raised returns at once. A `set` immediately followed by `clear` may be missed
- * by a waiter that has not run in between (as in Python).
+ * Guarantees: every wait that is pending when the flag is raised returns `true` (resolves), even
+ * if `clear` follows at once, before the waiter runs (as in Python since 3.x, gh-57711); a wait
+ * that starts while the flag is raised returns at once.
  *
  * @example Raising the flag from a timer
  * ```ts
@@ -47,13 +48,10 @@ let adopted: SharedWords | undefined;
  * ```
  */
 export class Event implements Shareable {
-  #cells: SharedWords;
+  #cells: futex.SharedWords = futex.allocate(2);
 
   /** Creates a lowered flag in a new `SharedArrayBuffer`. Python: `threading.Event()`. */
-  constructor() {
-    this.#cells = adopted ?? allocate(1);
-    adopted = undefined;
-  }
+  constructor() {}
 
   /**
    * Whether the flag is raised. Python: `Event.is_set()`.
@@ -86,7 +84,10 @@ export class Event implements Shareable {
    * ```
    */
   set(): void {
-    if (Atomics.exchange(this.#cells, FLAG, 1) === 0) Atomics.notify(this.#cells, FLAG);
+    const cells = this.#cells;
+    if (Atomics.exchange(cells, FLAG, 1) !== 0) return;
+    Atomics.add(cells, GEN, 1);
+    Atomics.notify(cells, GEN);
   }
 
   /**
@@ -124,17 +125,9 @@ export class Event implements Shareable {
    * ```
    */
   wait(options: BlockingWaitOptions = {}): boolean {
-    const { timeout } = options;
-    checkTimeout("wait for an Event", timeout);
-    if (timeout !== 0 && !canBlock) {
-      assertCanBlock("wait for an Event", "'await event.waitAsync()'");
-    }
-    const cells = this.#cells;
-    const deadline = deadlineOf(timeout);
-    while (Atomics.load(cells, FLAG) === 0) {
-      if (!waitWord(cells, FLAG, 0, deadline)) return false;
-    }
-    return true;
+    const what = "wait for an Event";
+    const step = () => raised(this.#cells);
+    return futex.blockingWait(what, "'await event.waitAsync()'", options.timeout, step) === true;
   }
 
   /**
@@ -157,21 +150,7 @@ export class Event implements Shareable {
    */
   async waitAsync(options: AsyncWaitOptions = {}): Promise<void> {
     const { timeout, signal } = options;
-    checkTimeout("wait for an Event", timeout);
-    signal?.throwIfAborted();
-    const cells = this.#cells;
-    if (Atomics.load(cells, FLAG) !== 0) return;
-    const deadline = deadlineOf(timeout);
-    holdEventLoop();
-    try {
-      while (Atomics.load(cells, FLAG) === 0) {
-        if (!(await waitWordAsync(cells, FLAG, 0, deadline, signal))) {
-          throw timeoutError("see an Event set", timeout);
-        }
-      }
-    } finally {
-      releaseEventLoop();
-    }
+    await futex.asyncWait("wait for an Event", timeout, signal, () => raised(this.#cells));
   }
 
   /**
@@ -191,11 +170,8 @@ export class Event implements Shareable {
    * @throws {TypeError} If `state` is not an event's state.
    */
   static [fromHandle](state: unknown): Event {
-    adopted = cellsFrom("an Event", state, 1);
-    try {
-      return new Event();
-    } finally {
-      adopted = undefined;
-    }
+    const event = new Event();
+    event.#cells = futex.cellsFrom("an Event", state, 2);
+    return event;
   }
 }

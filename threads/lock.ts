@@ -6,24 +6,10 @@
  */
 
 import { fromHandle, type Shareable, type SharedHandle, toHandle } from "@tandem/tandem/futures";
-import { allocate, cellsFrom, SELF } from "./_futex.ts";
-import { assertCanBlock, canBlock, type SharedWords } from "./futex.ts";
-import {
-  acquireAsyncWith,
-  acquireWith,
-  backends,
-  holdWith,
-  lock,
-  ownerDied,
-  RECOVERED,
-  releaseError,
-  TIMED_OUT,
-  unlock,
-} from "./_mutex.ts";
+import { allocate, assertCanBlock, canBlock, cellsFrom, SELF, type SharedWords } from "./_futex.ts";
+import * as robust from "./_mutex.ts";
 import { Hold } from "./hold.ts";
 import type { AcquireOptions, AsyncWaitOptions, BlockingWaitOptions } from "./options.ts";
-
-let adopted: SharedWords | undefined;
 
 /**
  * A lock in shared memory: Python's `threading.Lock`, for Web Workers. At most one holder at a
@@ -89,9 +75,8 @@ export class Lock implements Shareable {
 
   /** Creates an unlocked lock in a new `SharedArrayBuffer`. */
   constructor() {
-    this.#cells = adopted ?? allocate(1);
-    adopted = undefined;
-    backends.set(this, { cells: this.#cells, reentrant: false });
+    this.#cells = allocate(1);
+    robust.backends.set(this, { cells: this.#cells, reentrant: false });
   }
 
   /**
@@ -150,7 +135,7 @@ export class Lock implements Shareable {
    * ```
    */
   async acquireAsync(options?: AsyncWaitOptions): Promise<void> {
-    await acquireAsyncWith(this.#cells, 0, "acquire a Lock", options);
+    await robust.acquireAsyncWith(this.#cells, 0, "acquire a Lock", options);
   }
 
   /**
@@ -206,7 +191,7 @@ export class Lock implements Shareable {
    * ```
    */
   get ownerDied(): boolean {
-    return ownerDied(this.#cells, 0);
+    return robust.ownerDied(this.#cells, 0);
   }
 
   /**
@@ -224,7 +209,14 @@ export class Lock implements Shareable {
    * ```
    */
   hold(options?: BlockingWaitOptions): Hold {
-    return holdWith(this, this.#cells, 0, "hold a Lock", "'await lock.holdAsync()'", options);
+    return robust.holdWith(
+      this,
+      this.#cells,
+      0,
+      "hold a Lock",
+      "'await lock.holdAsync()'",
+      options,
+    );
   }
 
   /**
@@ -249,8 +241,8 @@ export class Lock implements Shareable {
    * ```
    */
   async holdAsync(options?: AsyncWaitOptions): Promise<Hold> {
-    const result = await acquireAsyncWith(this.#cells, 0, "hold a Lock", options);
-    return new Hold(() => this.release(), result === RECOVERED);
+    const result = await robust.acquireAsyncWith(this.#cells, 0, "hold a Lock", options);
+    return new Hold(() => this.release(), result === robust.RECOVERED);
   }
 
   /**
@@ -267,14 +259,14 @@ export class Lock implements Shareable {
     const what = "acquire a Lock";
     const instead = "'await lock.acquireAsync()'";
     if (options !== undefined) {
-      return acquireWith(this.#cells, 0, what, instead, options) !== TIMED_OUT;
+      return robust.acquireWith(this.#cells, 0, what, instead, options) !== robust.TIMED_OUT_RESULT;
     }
     if (!canBlock) assertCanBlock(what, instead);
-    return lock(this.#cells, 0, Infinity) !== TIMED_OUT;
+    return robust.lock(this.#cells, 0, Infinity) !== robust.TIMED_OUT_RESULT;
   }
 
   #releaseSlow(): void {
-    if (!unlock(this.#cells, 0)) throw releaseError("a Lock", this.#cells);
+    if (!robust.unlock(this.#cells, 0)) throw robust.releaseError("a Lock", this.#cells);
   }
 
   /**
@@ -286,11 +278,9 @@ export class Lock implements Shareable {
    * @throws {TypeError} If `state` is not a lock's state.
    */
   static [fromHandle](state: unknown): Lock {
-    adopted = cellsFrom("a Lock", state, 1);
-    try {
-      return new Lock();
-    } finally {
-      adopted = undefined;
-    }
+    const rebuilt = new Lock();
+    rebuilt.#cells = cellsFrom("a Lock", state, 1);
+    robust.backends.set(rebuilt, { cells: rebuilt.#cells, reentrant: false });
+    return rebuilt;
   }
 }

@@ -19,10 +19,12 @@
  * Locks record their owner's isolate: a lock whose worker died holding it is taken over by the
  * next acquirer, which is told (`ownerDied`), instead of blocking everyone forever.
  *
- * Below them, {@linkcode waitWord} and {@linkcode waitWordAsync} (with {@linkcode canBlock},
- * {@linkcode assertCanBlock}, {@linkcode deadlineOf}, {@linkcode holdEventLoop} and
- * {@linkcode releaseEventLoop}) are the futex layer they share: waiting on one word of shared
- * memory in bounded slices, for building your own shared-memory structures.
+ * Below them is the hub's wait kernel, re-exported here: one step function per wait
+ * ({@linkcode WaitStep}, {@linkcode sleepOn}) driven blocking ({@linkcode waitUntil}) or async
+ * ({@linkcode waitUntilAsync}), over {@linkcode waitWord} and {@linkcode waitWordAsync} (with
+ * {@linkcode canBlock}, {@linkcode assertCanBlock}, {@linkcode deadlineOf} and
+ * {@linkcode holdEventLoop}): waiting on words of shared memory in bounded slices, for building
+ * your own shared-memory structures.
  *
  * These primitives work in the isolates that tandem starts (`Thread`, `TaskWorker`, the pools),
  * which share tandem's isolate registry.
@@ -54,16 +56,22 @@ export { fromHandle, type Shareable, type SharedHandle, toHandle } from "@tandem
 export { Barrier, type BarrierOptions, BrokenBarrierError } from "./barrier.ts";
 export { Condition } from "./condition.ts";
 export { Event } from "./event.ts";
+// The hub's futex layer and wait kernel, which every primitive here is built on.
 export {
   assertCanBlock,
   canBlock,
   deadlineOf,
   holdEventLoop,
-  releaseEventLoop,
   type SharedWords,
+  Sleep,
+  sleepOn,
+  TIMED_OUT,
+  type WaitStep,
+  waitUntil,
+  waitUntilAsync,
   waitWord,
   waitWordAsync,
-} from "./futex.ts";
+} from "@tandem/tandem/futures";
 export { Hold } from "./hold.ts";
 export { Lock } from "./lock.ts";
 export type { AcquireOptions, AsyncWaitOptions, BlockingWaitOptions } from "./options.ts";

@@ -5,23 +5,8 @@
  */
 
 import { fromHandle, type Shareable, type SharedHandle, toHandle } from "@tandem/tandem/futures";
-import { allocate, cellsFrom, checkTimeout, SELF, timeoutError } from "./_futex.ts";
-import { canBlock, type SharedWords } from "./futex.ts";
-import {
-  acquireAsyncWith,
-  acquireWith,
-  backends,
-  checkAcquire,
-  heldBySelf,
-  ID_MASK,
-  LOCKED,
-  type LockResult,
-  ownerDied,
-  RECOVERED,
-  releaseError,
-  TIMED_OUT,
-  unlock,
-} from "./_mutex.ts";
+import * as futex from "./_futex.ts";
+import * as robust from "./_mutex.ts";
 import { Hold } from "./hold.ts";
 import type { AcquireOptions, AsyncWaitOptions, BlockingWaitOptions } from "./options.ts";
 
@@ -29,8 +14,6 @@ import type { AcquireOptions, AsyncWaitOptions, BlockingWaitOptions } from "./op
 // only by the holder.
 const MUTEX = 0;
 const LEVEL = 1;
-
-let adopted: SharedWords | undefined;
 
 /**
  * A reentrant lock in shared memory: Python's `threading.RLock`. The isolate that holds it may
@@ -62,13 +45,12 @@ let adopted: SharedWords | undefined;
  * ```
  */
 export class RLock implements Shareable {
-  #cells: SharedWords;
+  #cells: futex.SharedWords;
 
   /** Creates an unlocked reentrant lock in a new `SharedArrayBuffer`. */
   constructor() {
-    this.#cells = adopted ?? allocate(2);
-    adopted = undefined;
-    backends.set(this, { cells: this.#cells, reentrant: true });
+    this.#cells = futex.allocate(2);
+    robust.backends.set(this, { cells: this.#cells, reentrant: true });
   }
 
   /**
@@ -95,20 +77,20 @@ export class RLock implements Shareable {
    * ```
    */
   acquire(options?: AcquireOptions): boolean {
-    if (options === undefined && canBlock) {
+    if (options === undefined && futex.canBlock) {
       const cells = this.#cells;
-      const c = Atomics.compareExchange(cells, MUTEX, 0, SELF);
+      const c = Atomics.compareExchange(cells, MUTEX, 0, futex.SELF);
       if (c === 0) {
         cells[LEVEL] = 1;
         return true;
       }
-      if ((c & ID_MASK) === SELF) {
+      if ((c & robust.ID_MASK) === futex.SELF) {
         cells[LEVEL]++;
         return true;
       }
     }
     return this.#enter("acquire an RLock", "'await rlock.acquireAsync()'", options ?? {}) !==
-      TIMED_OUT;
+      robust.TIMED_OUT_RESULT;
   }
 
   /**
@@ -149,11 +131,15 @@ export class RLock implements Shareable {
   release(): void {
     const cells = this.#cells;
     const c = Atomics.load(cells, MUTEX);
-    if (c === 0 || (c & ID_MASK) !== SELF) throw releaseError("an RLock", cells);
+    if (c === 0 || (c & robust.ID_MASK) !== futex.SELF) {
+      throw robust.releaseError("an RLock", cells);
+    }
     const level = cells[LEVEL] - 1;
     cells[LEVEL] = level;
     if (level > 0) return;
-    if (Atomics.compareExchange(cells, MUTEX, SELF, 0) !== SELF) unlock(cells, MUTEX);
+    if (Atomics.compareExchange(cells, MUTEX, futex.SELF, 0) !== futex.SELF) {
+      robust.unlock(cells, MUTEX);
+    }
   }
 
   /**
@@ -190,7 +176,7 @@ export class RLock implements Shareable {
    * ```
    */
   owned(): boolean {
-    return heldBySelf(this.#cells, MUTEX);
+    return robust.heldBySelf(this.#cells, MUTEX);
   }
 
   /**
@@ -206,7 +192,7 @@ export class RLock implements Shareable {
    * ```
    */
   get ownerDied(): boolean {
-    return ownerDied(this.#cells, MUTEX);
+    return robust.ownerDied(this.#cells, MUTEX);
   }
 
   /**
@@ -226,8 +212,8 @@ export class RLock implements Shareable {
   hold(options: BlockingWaitOptions = {}): Hold {
     const { timeout } = options;
     const result = this.#enter("hold an RLock", "'await rlock.holdAsync()'", { timeout });
-    if (result === TIMED_OUT) throw timeoutError("hold an RLock", timeout);
-    return new Hold(() => this.release(), result === RECOVERED);
+    if (result === robust.TIMED_OUT_RESULT) throw futex.timeoutError("hold an RLock", timeout);
+    return new Hold(() => this.release(), result === robust.RECOVERED);
   }
 
   /**
@@ -254,7 +240,7 @@ export class RLock implements Shareable {
    */
   async holdAsync(options?: AsyncWaitOptions): Promise<Hold> {
     const result = await this.#enterAsync("hold an RLock", options);
-    return new Hold(() => this.release(), result === RECOVERED);
+    return new Hold(() => this.release(), result === robust.RECOVERED);
   }
 
   /**
@@ -275,35 +261,33 @@ export class RLock implements Shareable {
    * @throws {TypeError} If `state` is not an RLock's state.
    */
   static [fromHandle](state: unknown): RLock {
-    adopted = cellsFrom("an RLock", state, 2);
-    try {
-      return new RLock();
-    } finally {
-      adopted = undefined;
-    }
+    const rebuilt = new RLock();
+    rebuilt.#cells = futex.cellsFrom("an RLock", state, 2);
+    robust.backends.set(rebuilt, { cells: rebuilt.#cells, reentrant: true });
+    return rebuilt;
   }
 
-  #enter(what: string, instead: string, options: AcquireOptions): LockResult {
+  #enter(what: string, instead: string, options: AcquireOptions): robust.LockResult {
     const cells = this.#cells;
-    if (heldBySelf(cells, MUTEX)) {
-      checkAcquire(what, instead, options);
+    if (robust.heldBySelf(cells, MUTEX)) {
+      robust.checkAcquire(what, instead, options);
       cells[LEVEL]++;
-      return LOCKED;
+      return robust.LOCKED;
     }
-    const result = acquireWith(cells, MUTEX, what, instead, options);
-    if (result !== TIMED_OUT) cells[LEVEL] = 1;
+    const result = robust.acquireWith(cells, MUTEX, what, instead, options);
+    if (result !== robust.TIMED_OUT_RESULT) cells[LEVEL] = 1;
     return result;
   }
 
-  async #enterAsync(what: string, options?: AsyncWaitOptions): Promise<LockResult> {
+  async #enterAsync(what: string, options?: AsyncWaitOptions): Promise<robust.LockResult> {
     const cells = this.#cells;
-    if (heldBySelf(cells, MUTEX)) {
-      checkTimeout(what, options?.timeout);
+    if (robust.heldBySelf(cells, MUTEX)) {
+      futex.checkTimeout(what, options?.timeout);
       options?.signal?.throwIfAborted();
       cells[LEVEL]++;
-      return LOCKED;
+      return robust.LOCKED;
     }
-    const result = await acquireAsyncWith(cells, MUTEX, what, options);
+    const result = await robust.acquireAsyncWith(cells, MUTEX, what, options);
     cells[LEVEL] = 1;
     return result;
   }

@@ -5,17 +5,7 @@
  */
 
 import { fromHandle, type Shareable, type SharedHandle, toHandle } from "@tandem/tandem/futures";
-import { allocate, cellsFrom, checkCount, checkTimeout, timeoutError } from "./_futex.ts";
-import {
-  assertCanBlock,
-  canBlock,
-  deadlineOf,
-  holdEventLoop,
-  releaseEventLoop,
-  type SharedWords,
-  waitWord,
-  waitWordAsync,
-} from "./futex.ts";
+import * as futex from "./_futex.ts";
 import { Hold } from "./hold.ts";
 import type { AcquireOptions, AsyncWaitOptions, BlockingWaitOptions } from "./options.ts";
 
@@ -26,8 +16,6 @@ const VALUE = 0;
 const SLEEPERS = 1;
 const BOUND = 2;
 const MAX = 0x7fffffff;
-
-let adopted: SharedWords | undefined;
 
 /**
  * A semaphore in shared memory: Python's `threading.Semaphore`. It holds a number of permits;
@@ -58,7 +46,7 @@ let adopted: SharedWords | undefined;
  * ```
  */
 export class Semaphore implements Shareable {
-  #cells: SharedWords;
+  #cells: futex.SharedWords;
 
   /**
    * Creates a semaphore with `value` permits. Python: `threading.Semaphore(value=1)`.
@@ -67,18 +55,9 @@ export class Semaphore implements Shareable {
    * @throws {RangeError} If `value` is not a non-negative integer (below 2^31).
    */
   constructor(value = 1) {
-    if (adopted !== undefined) {
-      this.#cells = adopted;
-      adopted = undefined;
-      return;
-    }
     const name = new.target === BoundedSemaphore ? "BoundedSemaphore" : "Semaphore";
-    if (!Number.isInteger(value) || value < 0 || value > MAX) {
-      throw new RangeError(
-        `Cannot create ${name}: 'value' must be a non-negative integer, received ${value}`,
-      );
-    }
-    this.#cells = allocate(3);
+    futex.checkInteger(`create ${name}`, "value", value, { max: MAX });
+    this.#cells = futex.allocate(3);
     this.#cells[VALUE] = value;
     this.#cells[BOUND] = new.target === BoundedSemaphore ? value : -1;
   }
@@ -111,19 +90,17 @@ export class Semaphore implements Shareable {
    */
   acquire(options?: AcquireOptions): boolean {
     if (options === undefined) {
-      if (!canBlock) assertCanBlock("acquire a Semaphore", "'await semaphore.acquireAsync()'");
+      if (!futex.canBlock) {
+        futex.assertCanBlock("acquire a Semaphore", "'await semaphore.acquireAsync()'");
+      }
     } else this.#check(options);
     if (this.#tryTake()) return true;
     const { blocking = true, timeout } = options ?? {};
     if (!blocking || timeout === 0) return false;
     const cells = this.#cells;
-    const deadline = deadlineOf(timeout);
     Atomics.add(cells, SLEEPERS, 1);
     try {
-      for (;;) {
-        if (this.#tryTake()) return true;
-        if (!waitWord(cells, VALUE, 0, deadline)) return false;
-      }
+      return futex.waitUntil(this.#take, futex.deadlineOf(timeout)) !== futex.TIMED_OUT;
     } finally {
       Atomics.sub(cells, SLEEPERS, 1);
     }
@@ -149,22 +126,15 @@ export class Semaphore implements Shareable {
    */
   async acquireAsync(options: AsyncWaitOptions = {}): Promise<void> {
     const { timeout, signal } = options;
-    checkTimeout("acquire a Semaphore", timeout);
+    const what = "acquire a Semaphore";
+    futex.checkTimeout(what, timeout);
     signal?.throwIfAborted();
     if (this.#tryTake()) return;
     const cells = this.#cells;
-    const deadline = deadlineOf(timeout);
     Atomics.add(cells, SLEEPERS, 1);
-    holdEventLoop();
     try {
-      for (;;) {
-        if (this.#tryTake()) return;
-        if (!(await waitWordAsync(cells, VALUE, 0, deadline, signal))) {
-          throw timeoutError("acquire a Semaphore", timeout);
-        }
-      }
+      await futex.asyncWait(what, timeout, signal, () => this.#take);
     } finally {
-      releaseEventLoop();
       Atomics.sub(cells, SLEEPERS, 1);
     }
   }
@@ -190,7 +160,7 @@ export class Semaphore implements Shareable {
   release(n = 1): void {
     const cells = this.#cells;
     const kind = cells[BOUND] >= 0 ? "BoundedSemaphore" : "Semaphore";
-    checkCount(`release a ${kind}`, "n", n);
+    futex.checkInteger(`release a ${kind}`, "n", n, { min: 1 });
     const bound = cells[BOUND] >= 0 ? cells[BOUND] : MAX;
     let v = Atomics.load(cells, VALUE);
     for (;;) {
@@ -228,7 +198,7 @@ export class Semaphore implements Shareable {
    */
   hold(options: BlockingWaitOptions = {}): Hold {
     const { timeout } = options;
-    if (!this.acquire({ timeout })) throw timeoutError("hold a Semaphore", timeout);
+    if (!this.acquire({ timeout })) throw futex.timeoutError("hold a Semaphore", timeout);
     return new Hold(() => this.release());
   }
 
@@ -276,13 +246,15 @@ export class Semaphore implements Shareable {
    * @throws {TypeError} If `state` is not a semaphore's state.
    */
   static [fromHandle](state: unknown): Semaphore {
-    adopted = cellsFrom("a Semaphore", state, 3);
-    try {
-      return adopted[BOUND] >= 0 ? new BoundedSemaphore() : new Semaphore();
-    } finally {
-      adopted = undefined;
-    }
+    const cells = futex.cellsFrom("a Semaphore", state, 3);
+    const semaphore = cells[BOUND] >= 0 ? new BoundedSemaphore(0) : new Semaphore(0);
+    semaphore.#cells = cells;
+    return semaphore;
   }
+
+  /** The wait's step: a permit taken, or sleep while there is none. */
+  readonly #take = (): true | futex.Sleep =>
+    this.#tryTake() ? true : futex.sleepOn(this.#cells, VALUE, 0);
 
   #tryTake(): boolean {
     const cells = this.#cells;
@@ -297,7 +269,7 @@ export class Semaphore implements Shareable {
 
   #check(options: AcquireOptions): void {
     const { blocking = true, timeout } = options;
-    checkTimeout("acquire a Semaphore", timeout);
+    futex.checkTimeout("acquire a Semaphore", timeout);
     if (!blocking) {
       if (timeout !== undefined) {
         throw new TypeError(
@@ -306,8 +278,8 @@ export class Semaphore implements Shareable {
       }
       return;
     }
-    if (timeout !== 0 && !canBlock) {
-      assertCanBlock("acquire a Semaphore", "'await semaphore.acquireAsync()'");
+    if (timeout !== 0 && !futex.canBlock) {
+      futex.assertCanBlock("acquire a Semaphore", "'await semaphore.acquireAsync()'");
     }
   }
 }

@@ -22,9 +22,30 @@ Deno.test("sleep() with an already-aborted signal rejects at once", async () => 
   await assert.rejects(sleep(60_000, { signal: AbortSignal.abort(new Error("no")) }), /no/);
 });
 
-Deno.test("a finished sleep() stops listening to its signal", async () => {
+/** A signal that counts its abort listeners. */
+function countedSignal(): { controller: AbortController; listeners: () => number } {
   const controller = new AbortController();
-  await sleep(1, { signal: controller.signal });
+  const signal = controller.signal;
+  let count = 0;
+  const add = signal.addEventListener.bind(signal);
+  const remove = signal.removeEventListener.bind(signal);
+  signal.addEventListener = ((...args: Parameters<typeof add>) => {
+    count++;
+    add(...args);
+  }) as typeof signal.addEventListener;
+  signal.removeEventListener = ((...args: Parameters<typeof remove>) => {
+    count--;
+    remove(...args);
+  }) as typeof signal.removeEventListener;
+  return { controller, listeners: () => count };
+}
+
+Deno.test("a finished sleep() stops listening to its signal", async () => {
+  const { controller, listeners } = countedSignal();
+  const nap = sleep(1, { signal: controller.signal });
+  assert.equal(listeners(), 1);
+  await nap;
+  assert.equal(listeners(), 0);
   controller.abort(); // nothing is listening any more: no late rejection
 });
 

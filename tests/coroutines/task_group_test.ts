@@ -221,7 +221,7 @@ Deno.test("a parent signal cancels the group, which throws its reason once every
     }
   });
   parent.abort(reason);
-  assert.throws(() => group.create(() => 1), (error) => error === reason);
+  await assert.rejects(group.create(() => 1), (error) => error === reason);
   await assert.rejects(group[Symbol.asyncDispose](), (error) => error === reason);
   assert.equal(cleaned, true);
 });
@@ -248,26 +248,53 @@ Deno.test("failures take priority over the parent's cancellation, as in Python",
   );
 });
 
-Deno.test("create() throws InvalidStateError once the group has finished or is shutting down", async () => {
+Deno.test("create() once the group is shutting down gives a cancelled child; once finished it throws", async () => {
   const group = new TaskGroup({ name: "g" });
-  group.create(() => Promise.reject(new Error("x")));
+  const failure = new Error("x");
+  group.create(() => Promise.reject(failure));
   await sleep(0);
-  assert.throws(() => group.create(() => 1), (error) => {
-    assert.ok(error instanceof InvalidStateError);
-    assert.match(
-      error.message,
-      /Cannot create a task in TaskGroup 'g': the group is shutting down/,
-    );
+  let ran = false;
+  const late = group.create(() => (ran = true));
+  await assert.rejects(late, (error) => error === group.signal.reason);
+  assert.equal(ran, false);
+  await assert.rejects(group[Symbol.asyncDispose](), (error) => {
+    assert.ok(error instanceof ExceptionGroup);
+    assert.deepEqual(error.errors, [failure]);
     return true;
   });
-  await assert.rejects(group[Symbol.asyncDispose](), ExceptionGroup);
-  assert.throws(() => group.create(() => 1), /the group is finished/);
+  assert.throws(() => group.create(() => 1), (error) => {
+    assert.ok(error instanceof InvalidStateError);
+    assert.match(error.message, /Cannot create a task in TaskGroup 'g': the group is finished/);
+    return true;
+  });
 
   const empty = new TaskGroup();
   await empty[Symbol.asyncDispose]();
   assert.throws(
     () => empty.create(() => 1),
     /Cannot create a task in a TaskGroup: the group is finished/,
+  );
+});
+
+Deno.test("children that start more children after an abort add no noise to the ExceptionGroup", async () => {
+  const failure = new Error("the real failure");
+  await assert.rejects(
+    TaskGroup.run(async (group) => {
+      for (let i = 0; i < 3; i++) {
+        group.create(async (signal) => {
+          await untilAborted(signal).catch(() => {});
+          // A child that keeps spawning work after the abort, as a crawler does.
+          await group.create(() => sleep(10));
+        });
+      }
+      group.create(() => Promise.reject(failure));
+      await sleep(0);
+    }),
+    (error) => {
+      assert.ok(error instanceof ExceptionGroup);
+      assert.deepEqual(error.errors, [failure]);
+      return true;
+    },
   );
 });
 
@@ -403,13 +430,13 @@ Deno.test("TaskGroup rejects bad arguments with errors naming the parameter", as
   const notAString = 3 as unknown as string;
   assert.throws(
     () => new TaskGroup({ name: notAString }),
-    /'name' must be a string, received number/,
+    /'name' must be a string, received 3/,
   );
   await using group = new TaskGroup();
   const notAFunction = 42 as unknown as () => number;
   assert.throws(
     () => group.create(notAFunction),
-    /Cannot create a task in a TaskGroup: 'fn' must be a function, received number/,
+    /Cannot create a task in a TaskGroup: 'fn' must be a function, received 42/,
   );
   assert.throws(() => group.create(() => 1, { name: notAString }), TypeError);
   await assert.rejects(

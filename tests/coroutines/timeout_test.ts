@@ -35,7 +35,7 @@ Deno.test("waitFor() aborts a function at the deadline and waits for its cleanup
     (error) => {
       events.push("timed out");
       assert.ok(error instanceof TimeoutError);
-      assert.match(error.message, /^Timed out after \d+ ms$/);
+      assert.match(error.message, /^Cannot finish within the timeout: timed out after \d+ ms$/);
       return true;
     },
   );
@@ -114,7 +114,17 @@ Deno.test("waitFor() rejects bad arguments with errors naming the parameter", ()
     () => waitFor(Promise.resolve(1), -1),
     /Cannot waitFor: 'timeout' must be between 0/,
   );
-  assert.throws(() => waitFor(Promise.resolve(1), NaN), /'timeout' must be a number/);
+  assert.throws(() => waitFor(Promise.resolve(1), NaN), {
+    name: "RangeError",
+    message: /received NaN/,
+  });
+  assert.throws(
+    () => waitFor(Promise.resolve(1), "5" as unknown as number),
+    {
+      name: "TypeError",
+      message: /'timeout' must be a number of milliseconds, received "5" \(a string\)/,
+    },
+  );
   const notWork = 5 as unknown as Promise<number>;
   assert.throws(() => waitFor(notWork, 1), /'work' must be a promise or a function/);
 });

@@ -1,13 +1,17 @@
 import assert from "node:assert/strict";
-import { Future } from "@tandem/tandem/futures";
+import { currentIsolateId, Future } from "@tandem/tandem/futures";
 import { shutdownDefaultExecutor, toThread } from "@tandem/tandem/coroutines";
-import { blockFor, refuse } from "./_thread_tasks.ts";
+import { blockFor, refuse, whereAmI } from "./_thread_tasks.ts";
 
 Deno.test("toThread() runs a task in a worker and returns its future", async () => {
   try {
     const future = toThread(blockFor, 5);
     assert.ok(future instanceof Future);
     assert.equal(await future, 5);
+    // Not inline: the task ran in another isolate, a worker.
+    const where = await toThread(whereAmI);
+    assert.notEqual(where.isolate, currentIsolateId());
+    assert.equal(where.worker, true);
   } finally {
     await shutdownDefaultExecutor();
   }

@@ -174,7 +174,9 @@ Deno.test("addDoneCallback() rejects a non-function with a TypeError", () => {
   assert.throws(
     // @ts-expect-error: a string is not a callback
     () => future.addDoneCallback("nope"),
-    (e) => e instanceof TypeError && /'fn' must be a function, received string/.test(e.message),
+    (e) =>
+      e instanceof TypeError &&
+      /'fn' must be a function, received "nope" \(a string\)/.test(e.message),
   );
 });
 

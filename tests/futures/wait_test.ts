@@ -86,7 +86,8 @@ Deno.test("wait() counts duplicates once and validates its options", async () =>
   await assert.rejects(
     // @ts-expect-error: not a ReturnWhen
     wait([a], { returnWhen: "SOMETIMES" }),
-    (e) => e instanceof RangeError && /'returnWhen'.*received SOMETIMES/.test(e.message),
+    (e) =>
+      e instanceof RangeError && /'returnWhen'.*received "SOMETIMES" \(a string\)/.test(e.message),
   );
 });
 

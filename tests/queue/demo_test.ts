@@ -3,20 +3,7 @@ import assert from "node:assert/strict";
 import { main as item55 } from "../../demo/item55_queue_pipeline.ts";
 import { main as item58 } from "../../demo/item58_queue_life.ts";
 import { runGenerations, simulate } from "../../demo/_life.ts";
-
-async function capture(fn: () => Promise<void>): Promise<string> {
-  const lines: string[] = [];
-  const original = console.log;
-  console.log = (...args: unknown[]) => {
-    lines.push(args.map((arg) => typeof arg === "string" ? arg : Deno.inspect(arg)).join(" "));
-  };
-  try {
-    await fn();
-  } finally {
-    console.log = original;
-  }
-  return lines.join("\n");
-}
+import { capture } from "../_capture.ts";
 
 Deno.test("demo 55 prints the book's line by hand, with pipeline() (timed) and with threads", async () => {
   const output = await capture(item55);

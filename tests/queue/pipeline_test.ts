@@ -368,7 +368,9 @@ Deno.test("the run's timeout stops the pipeline with a TimeoutError and leaves n
   }
   await assert.rejects(
     Array.fromAsync(pipeline(endless()).stage((n: number) => n).run({ timeout: 20 })),
-    (error) => error instanceof TimeoutError && /within 20 ms/.test(error.message),
+    (error) =>
+      error instanceof TimeoutError &&
+      /Cannot finish the pipeline: timed out after 20 ms/.test(error.message),
   );
   // A run that finishes in time clears its timer (the op sanitizer would catch it).
   assert.deepEqual(await Array.fromAsync(pipeline([1]).run({ timeout: 60_000 })), [1]);

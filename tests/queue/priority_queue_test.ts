@@ -115,6 +115,6 @@ Deno.test("a waiting put whose item the comparator rejects fails; the get that m
 Deno.test("PriorityQueue rejects a compare that is not a function with a TypeError", () => {
   assert.throws(
     () => new PriorityQueue<number>({ compare: 3 as unknown as (a: number, b: number) => number }),
-    /Cannot create PriorityQueue: 'compare' must be a function, received number/,
+    /Cannot create PriorityQueue: 'compare' must be a function, received 3/,
   );
 });

@@ -4,14 +4,7 @@
 // exact outcome of every call; promises only report it later. A failure names its seed.
 import assert from "node:assert/strict";
 import { TimeoutError } from "@tandem/tandem/futures";
-import {
-  LifoQueue,
-  PriorityQueue,
-  Queue,
-  QueueEmpty,
-  QueueFull,
-  QueueShutDown,
-} from "@tandem/tandem/queue";
+import * as queues from "@tandem/tandem/queue";
 import { prng, settle } from "./_helpers.ts";
 
 type Kind = "fifo" | "lifo" | "priority";
@@ -179,21 +172,21 @@ class Model {
 }
 
 function describe(error: unknown): string {
-  if (error instanceof QueueShutDown) return "shutdown";
-  if (error instanceof QueueFull) return "full";
-  if (error instanceof QueueEmpty) return "empty";
+  if (error instanceof queues.QueueShutDown) return "shutdown";
+  if (error instanceof queues.QueueFull) return "full";
+  if (error instanceof queues.QueueEmpty) return "empty";
   if (error instanceof TimeoutError) return "timeout";
   if (error instanceof RangeError) return "range";
   if (typeof error === "string" && error.startsWith("abort#")) return error;
   return `unexpected: ${String(error)}`;
 }
 
-function makeQueue(kind: Kind, maxsize: number): Queue<Item> {
-  if (kind === "lifo") return new LifoQueue<Item>(maxsize);
+function makeQueue(kind: Kind, maxsize: number): queues.Queue<Item> {
+  if (kind === "lifo") return new queues.LifoQueue<Item>(maxsize);
   if (kind === "priority") {
-    return new PriorityQueue<Item>({ maxsize, compare: (a, b) => a.priority - b.priority });
+    return new queues.PriorityQueue<Item>({ maxsize, compare: (a, b) => a.priority - b.priority });
   }
-  return new Queue<Item>(maxsize);
+  return new queues.Queue<Item>(maxsize);
 }
 
 async function runScenario(kind: Kind, seed: number, steps: number): Promise<void> {

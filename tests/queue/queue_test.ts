@@ -52,9 +52,9 @@ Deno.test("a maxsize that is not a number is a TypeError naming 'maxsize'", () =
 Deno.test("a negative or NaN timeout rejects put, get and join with a RangeError naming 'timeout'", async () => {
   const queue = new Queue<number>();
   for (const timeout of [-1, NaN]) {
-    await assert.rejects(queue.put(1, { timeout }), /Cannot put on a Queue: 'timeout'/);
-    await assert.rejects(queue.get({ timeout }), /Cannot get from a Queue: 'timeout'/);
-    await assert.rejects(queue.join({ timeout }), /Cannot join a Queue: 'timeout'/);
+    await assert.rejects(queue.put(1, { timeout }), /Cannot put on the Queue: 'timeout'/);
+    await assert.rejects(queue.get({ timeout }), /Cannot get from the Queue: 'timeout'/);
+    await assert.rejects(queue.join({ timeout }), /Cannot join the Queue: 'timeout'/);
   }
   assert.equal(queue.qsize(), 0);
 });
@@ -184,7 +184,10 @@ Deno.test("get({ timeout }) on an empty queue rejects with TimeoutError and take
 Deno.test("put({ timeout }) on a full queue rejects with TimeoutError and adds nothing", async () => {
   const queue = new Queue<number>(1);
   queue.putNowait(1);
-  await assert.rejects(queue.put(2, { timeout: 10 }), /timed out after 10 ms waiting for space/);
+  await assert.rejects(
+    queue.put(2, { timeout: 10 }),
+    /Cannot put on the Queue: timed out after 10 ms/,
+  );
   assert.equal(queue.qsize(), 1);
   assert.equal(queue.getNowait(), 1);
   assert.equal(queue.empty(), true);
@@ -206,7 +209,7 @@ Deno.test("timeout 0 does not wait: it succeeds when it can and rejects at once 
 Deno.test("join({ timeout }) rejects with TimeoutError while items are unfinished", async () => {
   const queue = new Queue<number>();
   queue.putNowait(1);
-  await assert.rejects(queue.join({ timeout: 10 }), /waiting for the unfinished items/);
+  await assert.rejects(queue.join({ timeout: 10 }), /Cannot join the Queue: timed out after 10 ms/);
 });
 
 Deno.test("an Infinity timeout waits without limit and leaves no timer", async () => {

@@ -190,7 +190,7 @@ Deno.test("SharedQueue wraps items around its ring buffer and waits for bytes", 
 });
 
 Deno.test("SharedQueue rejects bad options at construction", () => {
-  assert.throws(() => new SharedQueue(-1), /'maxsize' must be an integer of at least 0/);
+  assert.throws(() => new SharedQueue(-1), /'maxsize' must be a non-negative integer, received -1/);
   assert.throws(() => new SharedQueue({ byteCapacity: 4 }), RangeError);
   assert.throws(() => new SharedQueue({ maxsize: "2" as unknown as number }), TypeError);
   assert.throws(() => SharedQueue[fromHandle]({}), TypeError);
@@ -262,7 +262,7 @@ Deno.test("SharedQueue.get({ timeout }) blocks a worker, then times out or takes
   const timedOut = await started(new Thread(getWithTimeout, queue, 20)).join();
   assert.deepEqual(timedOut, {
     error: "TimeoutError",
-    message: "Cannot get from the SharedQueue: timed out after 20 ms waiting for an item",
+    message: "Cannot get from the SharedQueue: timed out after 20 ms",
   });
   const waiting = started(new Thread(getWithTimeout, queue, 10_000));
   setTimeout(() => queue.putNowait("hello"), 30);

@@ -199,7 +199,7 @@ Deno.test("Popen.communicate() refuses what it cannot do, before starting anythi
     await assert.rejects(
       proc.communicate({ input: "x" }),
       new TypeError(
-        `Cannot communicate with process: 'input' must be left out unless stdin is "pipe", received "x"`,
+        `Cannot communicate with process: 'input' must be left out unless stdin is "pipe", received "x" (a string)`,
       ),
     );
     // Nothing started: the stream is still the caller's to read.
@@ -304,7 +304,7 @@ Deno.test("Popen.terminate(), kill() and sendSignal() signal the child", async (
     assert.throws(
       () => proc.sendSignal("SIGNOPE" as Deno.Signal),
       new TypeError(
-        `Cannot send signal to process: 'signal' must be a signal name such as "SIGTERM" or a signal number, received "SIGNOPE"`,
+        `Cannot send signal to process: 'signal' must be a signal name such as "SIGTERM" or a signal number, received "SIGNOPE" (a string)`,
       ),
     );
     assert.throws(() => proc.sendSignal(-1), TypeError);
@@ -504,12 +504,12 @@ Deno.test("Popen fails clearly on bad input and leaves nothing behind", async (t
     assert.throws(
       () => new Popen([]),
       new TypeError(
-        "Cannot start process: 'args' must be a non-empty array of strings, received []",
+        "Cannot start process: 'args' must be a non-empty array of strings, received an array of length 0",
       ),
     );
     assert.throws(
       () => new Popen(["cat"], { stdin: "piped" as "pipe" }),
-      /Cannot start process: 'stdin' must be one of "pipe", "inherit", "null" or a ReadableStream, received "piped"/,
+      /Cannot start process: 'stdin' must be one of "pipe", "inherit", "null" or a ReadableStream, received "piped" \(a string\)/,
     );
     assert.throws(() => new Popen(["cat"], { stdout: "stdout" as "pipe" }), TypeError);
     assert.throws(() => new Popen(["cat"], { stderr: 2 as unknown as "pipe" }), TypeError);

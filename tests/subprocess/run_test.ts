@@ -407,13 +407,13 @@ Deno.test("run() rejects bad arguments with an error naming the parameter and va
       "empty args",
       () => run([]),
       TypeError,
-      "Cannot run process: 'args' must be a non-empty array of strings, received []",
+      "Cannot run process: 'args' must be a non-empty array of strings, received an array of length 0",
     ],
     [
       "a string for args",
       () => run("ls -l" as unknown as string[]),
       TypeError,
-      `Cannot run process: 'args' must be a non-empty array of strings, received "ls -l"`,
+      `Cannot run process: 'args' must be a non-empty array of strings, received "ls -l" (a string)`,
     ],
     [
       "a non-string argument",
@@ -425,13 +425,13 @@ Deno.test("run() rejects bad arguments with an error naming the parameter and va
       "an empty program",
       () => run([""]),
       TypeError,
-      `Cannot run process: 'args[0]' must be a non-empty program name, received ""`,
+      `Cannot run process: 'args[0]' must be a non-empty program name, received "" (a string)`,
     ],
     [
       "a NUL in an argument",
       () => run(["echo", "a\0b"]),
       TypeError,
-      `Cannot run process: 'args[1]' must be a string without NUL characters, received "a\\u0000b"`,
+      `Cannot run process: 'args[1]' must be a string without NUL characters, received "a\\u0000b" (a string)`,
     ],
     [
       "a negative timeout",
@@ -449,19 +449,19 @@ Deno.test("run() rejects bad arguments with an error naming the parameter and va
       "a string timeout",
       () => run(["true"], { timeout: "1" as unknown as number }),
       TypeError,
-      `Cannot run process: 'timeout' must be a non-negative number of milliseconds, received "1"`,
+      `Cannot run process: 'timeout' must be a non-negative number of milliseconds, received "1" (a string)`,
     ],
     [
       "Deno's 'piped' for stdout",
       () => run(["true"], { stdout: "piped" as "pipe" }),
       TypeError,
-      `Cannot run process: 'stdout' must be one of "pipe", "inherit", "null", received "piped"`,
+      `Cannot run process: 'stdout' must be one of "pipe", "inherit", "null", received "piped" (a string)`,
     ],
     [
       "a bad stderr",
       () => run(["true"], { stderr: "stderr" as "pipe" }),
       TypeError,
-      `Cannot run process: 'stderr' must be one of "pipe", "inherit", "null", "stdout", received "stderr"`,
+      `Cannot run process: 'stderr' must be one of "pipe", "inherit", "null", "stdout", received "stderr" (a string)`,
     ],
     [
       "a bad stdin",
@@ -473,7 +473,7 @@ Deno.test("run() rejects bad arguments with an error naming the parameter and va
       "an unknown encoding",
       () => run(["true"], { encoding: "klingon" }),
       RangeError,
-      `Cannot run process: 'encoding' must be an encoding label TextDecoder supports, received "klingon"`,
+      `Cannot run process: 'encoding' must be an encoding label TextDecoder supports, received "klingon" (a string)`,
     ],
     [
       "a non-string encoding",
@@ -491,7 +491,7 @@ Deno.test("run() rejects bad arguments with an error naming the parameter and va
       "input together with stdin",
       () => run(["cat"], { input: "x", stdin: "null" }),
       TypeError,
-      `Cannot run process: 'stdin' must be left out when 'input' is given, received "null"`,
+      `Cannot run process: 'stdin' must be left out when 'input' is given, received "null" (a string)`,
     ],
     [
       "capture together with stdout",
@@ -503,7 +503,7 @@ Deno.test("run() rejects bad arguments with an error naming the parameter and va
       "a non-boolean check",
       () => run(["true"], { check: "yes" as unknown as boolean }),
       TypeError,
-      `Cannot run process: 'check' must be a boolean, received "yes"`,
+      `Cannot run process: 'check' must be a boolean, received "yes" (a string)`,
     ],
     [
       "a non-boolean capture",
@@ -515,7 +515,7 @@ Deno.test("run() rejects bad arguments with an error naming the parameter and va
       "a non-boolean clearEnv",
       () => run(["true"], { clearEnv: "no" as unknown as boolean }),
       TypeError,
-      `Cannot run process: 'clearEnv' must be a boolean, received "no"`,
+      `Cannot run process: 'clearEnv' must be a boolean, received "no" (a string)`,
     ],
     [
       "a non-string env value",
@@ -527,19 +527,19 @@ Deno.test("run() rejects bad arguments with an error naming the parameter and va
       "an env that is not an object",
       () => run(["true"], { env: "A=1" as unknown as Record<string, string> }),
       TypeError,
-      `Cannot run process: 'env' must be an object of strings, received "A=1"`,
+      `Cannot run process: 'env' must be an object of strings, received "A=1" (a string)`,
     ],
     [
       "an empty cwd",
       () => run(["true"], { cwd: "" }),
       TypeError,
-      `Cannot run process: 'cwd' must be a non-empty string or URL, received ""`,
+      `Cannot run process: 'cwd' must be a non-empty string or URL, received "" (a string)`,
     ],
     [
       "a signal that is not an AbortSignal",
       () => run(["true"], { signal: {} as AbortSignal }),
       TypeError,
-      "Cannot run process: 'signal' must be an AbortSignal, received {}",
+      "Cannot run process: 'signal' must be an AbortSignal, received an object",
     ],
     [
       "options that are not an object",

@@ -152,7 +152,7 @@ Deno.test("Condition refuses wait and notify without its lock", async () => {
 
 Deno.test("Condition checks its lock and rebuilds from its handle", async () => {
   // @ts-expect-error: not a shared lock
-  assert.throws(() => new Condition({}), /'lock' must be a Lock or RLock.*received Object/);
+  assert.throws(() => new Condition({}), /'lock' must be a Lock or RLock.*received an object/);
   const condition = new Condition(new Lock());
   const twin = Condition[fromHandle](condition[toHandle]().state);
   await twin.acquireAsync();

@@ -4,27 +4,51 @@ import { main as item53 } from "../../demo/item53_blocking_io.ts";
 import { main as item54 } from "../../demo/item54_locks.ts";
 import { main as item57 } from "../../demo/item57_thread_fanout.ts";
 import { runGenerations, simulate } from "../../demo/_life.ts";
+import { capture } from "../_capture.ts";
 
-async function capture(fn: () => Promise<void>): Promise<string> {
-  const lines: string[] = [];
-  const original = console.log;
-  console.log = (...args: unknown[]) => {
-    lines.push(args.map((arg) => typeof arg === "string" ? arg : Deno.inspect(arg)).join(" "));
-  };
+/** Runs `fn` counting the Workers it starts and the most that were alive at once. */
+async function countWorkers(fn: () => Promise<void>): Promise<{ started: number; peak: number }> {
+  const Original = globalThis.Worker;
+  let started = 0;
+  let alive = 0;
+  let peak = 0;
+  class CountedWorker extends Original {
+    #ended = false;
+    constructor(specifier: string | URL, options?: WorkerOptions) {
+      super(specifier, options);
+      started++;
+      peak = Math.max(peak, ++alive);
+    }
+    override terminate(): void {
+      if (!this.#ended) alive--;
+      this.#ended = true;
+      super.terminate();
+    }
+  }
+  globalThis.Worker = CountedWorker;
   try {
     await fn();
   } finally {
-    console.log = original;
+    globalThis.Worker = Original;
   }
-  return lines.join("\n");
+  return { started, peak };
 }
 
-Deno.test("demo 53 times factorizing and blocking calls, serially and in threads", async () => {
-  const output = await capture(item53);
+Deno.test("demo 53 times factorizing and blocking calls, serially and in real threads", async () => {
+  let output = "";
+  const workers = await countWorkers(async () => {
+    output = await capture(item53);
+  });
   assert.match(output, /^Factorizing serially took \d+\.\d{3} seconds$/m);
   assert.match(output, /^Factorizing in 4 threads took \d+\.\d{3} seconds/m);
   assert.match(output, /^Five blocking calls in a row took \d+\.\d{3} seconds$/m);
   assert.match(output, /^Five blocking calls in threads took \d+\.\d{3} seconds/m);
+  // Real threads: a Worker per thread (4 factorizers, 5 blocking calls), and the five blocking
+  // calls' workers alive at once. "Threads" that ran inline, or one after another, would fail
+  // here. (Timings are not compared: on a loaded machine starting five workers can take longer
+  // than the serial run.)
+  assert.equal(workers.started, 9);
+  assert.ok(workers.peak >= 5, `at most ${workers.peak} workers were alive at once`);
 });
 
 Deno.test("demo 54 prints the book's exact count with the Lock, and a racy one without", async () => {

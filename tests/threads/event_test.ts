@@ -53,3 +53,41 @@ Deno.test("Event rebuilds from its handle over the same memory", () => {
   assert.equal(event.isSet(), true);
   assert.throws(() => Event[fromHandle]("nope"), /Cannot rebuild an Event/);
 });
+
+// Ported from CPython's lock_tests.py, EventTests.test_set_and_clear (gh-57711): waiters woken
+// by set() return true even if clear() follows at once, before they run. Run for blocked
+// workers (threading.Event) and for async waiters (asyncio.Event) at once. CPython sleeps until
+// its threads are probably blocked; a worker here may take long to start on a loaded machine,
+// so the flag is raised and lowered at once every 20 ms until every waiter has returned: each
+// must return true at the first pulse after it blocked. Before the fix a waiter saw the flag
+// lowered again whenever it woke, so it missed every pulse and timed out.
+Deno.test("Event: waiters woken by set() return true even when clear() follows at once", async () => {
+  const event = new Event();
+  const N = 5;
+  const threads = Array.from({ length: N }, () => new Thread(waitEvent, event, 10_000));
+  for (const thread of threads) thread.start();
+  const local = Array.from(
+    { length: N },
+    () => event.waitAsync({ timeout: 10_000 }).then(() => true),
+  );
+  const all = Promise.all([...threads.map((t) => t.join()), ...local]);
+  let done = false;
+  all.finally(() => done = true);
+  while (!done) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    event.set();
+    event.clear();
+  }
+  assert.deepEqual(await all, Array(2 * N).fill(true));
+  assert.equal(event.isSet(), false);
+});
+
+Deno.test("Event: a wait that starts after set() and clear() waits for the next set()", async () => {
+  const event = new Event();
+  event.set();
+  event.clear();
+  await assert.rejects(event.waitAsync({ timeout: 20 }), TimeoutError);
+  const thread = new Thread(waitEvent, event, 20);
+  thread.start();
+  assert.equal(await thread.join(), false);
+});

@@ -4,8 +4,11 @@ import {
   canBlock,
   deadlineOf,
   holdEventLoop,
-  releaseEventLoop,
+  sleepOn,
   Thread,
+  TIMED_OUT,
+  waitUntil,
+  waitUntilAsync,
   waitWord,
   waitWordAsync,
 } from "@tandem/tandem/threads";
@@ -28,15 +31,11 @@ async function waitWhileAsync(
   signal?: AbortSignal,
 ): Promise<number | null> {
   const deadline = deadlineOf(timeout);
-  holdEventLoop();
-  try {
-    for (;;) {
-      const value = Atomics.load(cells, 0);
-      if (value !== expected) return value;
-      if (!(await waitWordAsync(cells, 0, expected, deadline, signal))) return null;
-    }
-  } finally {
-    releaseEventLoop();
+  using _held = holdEventLoop();
+  for (;;) {
+    const value = Atomics.load(cells, 0);
+    if (value !== expected) return value;
+    if (!(await waitWordAsync(cells, 0, expected, deadline, signal))) return null;
   }
 }
 
@@ -128,4 +127,36 @@ Deno.test("deadlineOf() is Infinity without a timeout, else now plus the timeout
   const before = performance.now();
   const deadline = deadlineOf(100);
   assert.ok(deadline >= before + 100 && deadline <= performance.now() + 100);
+});
+
+Deno.test("the wait kernel drives one step both ways: blocking and async give the same answers", async () => {
+  const cells = words();
+  const seen: number[] = [];
+  const step = () => {
+    const value = Atomics.load(cells, 0);
+    seen.push(value);
+    return value >= 2 ? value : sleepOn(cells, 0, value);
+  };
+  assert.equal(waitUntil(step, deadlineOf(0)), TIMED_OUT);
+  assert.equal(await waitUntilAsync(step, deadlineOf(20)), TIMED_OUT);
+  const timer = setTimeout(() => setWord(cells, 0, 1), 5);
+  const later = setTimeout(() => setWord(cells, 0, 2), 30);
+  assert.equal(await waitUntilAsync(step, deadlineOf(10_000)), 2);
+  assert.equal(waitUntil(step, deadlineOf(0)), 2);
+  clearTimeout(timer);
+  clearTimeout(later);
+  assert.ok(seen.includes(1), "the step ran again after the first change");
+  const controller = new AbortController();
+  Atomics.store(cells, 0, 0);
+  const pending = waitUntilAsync(step, deadlineOf(undefined), controller.signal);
+  controller.abort(new Error("stop"));
+  await assert.rejects(pending, /stop/);
+});
+
+Deno.test("holdEventLoop() is a Disposable: disposing twice releases once", () => {
+  const first = holdEventLoop();
+  const second = holdEventLoop();
+  first[Symbol.dispose]();
+  first[Symbol.dispose]();
+  second[Symbol.dispose](); // the sanitizer would report the timer if the count were off
 });

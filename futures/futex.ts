@@ -4,6 +4,11 @@
  * terms). Use it to build your own shared-memory structure; a `Lock`, an `Event` or a
  * `SharedQueue` is usually what you want instead.
  *
+ * The kernel is {@linkcode waitUntil} (blocking, for workers) and {@linkcode waitUntilAsync}
+ * (never blocking the event loop): both drive one *step* function, which either returns the
+ * wait's value or says which word to sleep on ({@linkcode sleepOn}). Every primitive of
+ * `threads` and `SharedQueue` writes its wait once, as such a step.
+ *
  * Guarantees, for every wait here:
  * - **Bounded slices.** A single sleep lasts at most 50 ms, then returns so that the caller
  *   re-checks its condition. So a sleeper notices a dead lock owner, a lost wake-up or its own
@@ -17,8 +22,11 @@
  * @module
  */
 import { isMainThread } from "node:worker_threads";
-import { isIsolateAlive } from "@tandem/tandem/futures";
-import { SELF } from "./_futex.ts";
+import { onAbort } from "./checks.ts";
+import { currentIsolateId, isIsolateAlive } from "./isolates.ts";
+
+/** This isolate's number (see `currentIsolateId`): the owner id that locks record. */
+const SELF: number = currentIsolateId();
 
 /**
  * Words of shared memory: what every wait here sleeps on. Make one with
@@ -171,8 +179,8 @@ export function waitWord(
  * past `deadline`, never blocking the event loop.
  *
  * In Deno a pending `Atomics.waitAsync` does not keep the event loop alive: a program whose only
- * pending work is such a wait ends ("promise never resolved"). Wrap the whole wait loop in
- * {@linkcode holdEventLoop} / {@linkcode releaseEventLoop}.
+ * pending work is such a wait ends ("promise never resolved"). Hold the event loop for the whole
+ * wait loop (`using _ = holdEventLoop()`), or use {@linkcode waitUntilAsync}, which does.
  *
  * @param words The shared words.
  * @param index Which word to sleep on.
@@ -185,12 +193,7 @@ export function waitWord(
  *
  * @example Wait for a flag that another isolate (here, a timer) sets
  * ```ts
- * import {
- *   deadlineOf,
- *   holdEventLoop,
- *   releaseEventLoop,
- *   waitWordAsync,
- * } from "@tandem/tandem/threads";
+ * import { deadlineOf, holdEventLoop, waitWordAsync } from "@tandem/tandem/threads";
  * import assert from "node:assert/strict";
  *
  * async function waitForFlag(
@@ -198,15 +201,11 @@ export function waitWord(
  *   timeout?: number,
  * ): Promise<boolean> {
  *   const deadline = deadlineOf(timeout);
- *   holdEventLoop();
- *   try {
- *     while (Atomics.load(words, 0) === 0) {
- *       if (!(await waitWordAsync(words, 0, 0, deadline))) return false;
- *     }
- *     return true;
- *   } finally {
- *     releaseEventLoop();
+ *   using _held = holdEventLoop();
+ *   while (Atomics.load(words, 0) === 0) {
+ *     if (!(await waitWordAsync(words, 0, 0, deadline))) return false;
  *   }
+ *   return true;
  * }
  *
  * const words = new Int32Array(new SharedArrayBuffer(4));
@@ -232,12 +231,11 @@ export function waitWordAsync(
   if (!result.async) return true;
   if (signal === undefined) return result.value.then(yes);
   return new Promise<boolean>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
+    const stop = onAbort(signal, reject);
     // An abandoned waitAsync ends by itself within one slice; it may swallow one notify, which
     // every sleeper's next slice makes up for.
     result.value.then(() => {
-      signal.removeEventListener("abort", onAbort);
+      stop();
       resolve(true);
     });
   });
@@ -252,57 +250,208 @@ let holdTimer: ReturnType<typeof setInterval> | undefined;
 
 function noop(): void {}
 
-/**
- * Keeps this isolate's event loop alive until the matching {@linkcode releaseEventLoop}: hold it
- * for the whole of an async wait, since in Deno a pending `Atomics.waitAsync` does not, and a
- * top-level `await` on one would end the program ("promise never resolved"). Reference-counted:
- * one long timer serves every holder of the isolate, and it is cleared when the last one
- * releases, so nothing idle keeps the process alive.
- *
- * @example Always pair it with a release in `finally`
- * ```ts
- * import { holdEventLoop, releaseEventLoop } from "@tandem/tandem/threads";
- * import assert from "node:assert/strict";
- *
- * holdEventLoop();
- * try {
- *   assert.equal(await Promise.resolve(42), 42); // an async wait goes here
- * } finally {
- *   releaseEventLoop();
- * }
- * ```
- */
-export function holdEventLoop(): void {
-  if (holders++ === 0) holdTimer = setInterval(noop, 1 << 30);
-}
-
-/**
- * Ends one {@linkcode holdEventLoop}; the last release lets the event loop end again. Call it
- * exactly once per hold, in a `finally`.
- *
- * @example
- * ```ts
- * import {
- *   deadlineOf,
- *   holdEventLoop,
- *   releaseEventLoop,
- *   waitWordAsync,
- * } from "@tandem/tandem/threads";
- * import assert from "node:assert/strict";
- *
- * const words = new Int32Array(new SharedArrayBuffer(4));
- * holdEventLoop();
- * try {
- *   // The word is 0, not 1: no sleep at all.
- *   assert.equal(await waitWordAsync(words, 0, 1, deadlineOf(1000)), true);
- * } finally {
- *   releaseEventLoop(); // leaks no timer: the test sanitizer would report one
- * }
- * ```
- */
-export function releaseEventLoop(): void {
+function release(): void {
   if (--holders === 0) {
     clearInterval(holdTimer);
     holdTimer = undefined;
+  }
+}
+
+/**
+ * Keeps this isolate's event loop alive until the returned hold is disposed: hold it for the
+ * whole of an async wait, since in Deno a pending `Atomics.waitAsync` does not, and a top-level
+ * `await` on one would end the program ("promise never resolved"). Reference-counted: one long
+ * timer serves every holder of the isolate, and it is cleared when the last hold is disposed, so
+ * nothing idle keeps the process alive. Disposing a hold twice releases it once.
+ *
+ * @returns A hold: `using _held = holdEventLoop()` releases it however the scope ends.
+ *
+ * @example
+ * ```ts
+ * import { holdEventLoop } from "@tandem/tandem/threads";
+ * import assert from "node:assert/strict";
+ *
+ * {
+ *   using _held = holdEventLoop();
+ *   assert.equal(await Promise.resolve(42), 42); // an async wait goes here
+ * } // released here: the test sanitizer would report a leaked timer otherwise
+ * ```
+ */
+export function holdEventLoop(): Disposable {
+  if (holders++ === 0) holdTimer = setInterval(noop, 1 << 30);
+  let held = true;
+  return {
+    [Symbol.dispose](): void {
+      if (!held) return;
+      held = false;
+      release();
+    },
+  };
+}
+
+/**
+ * What a wait step returns when it must sleep: the word, and the value it saw there. Made by
+ * {@linkcode sleepOn}; read by {@linkcode waitUntil} and {@linkcode waitUntilAsync}.
+ *
+ * @example
+ * ```ts
+ * import { type Sleep, sleepOn } from "@tandem/tandem/threads";
+ * import assert from "node:assert/strict";
+ *
+ * const words = new Int32Array(new SharedArrayBuffer(4));
+ * const sleep: Sleep = sleepOn(words, 0, 0);
+ * assert.equal(sleep.index, 0);
+ * ```
+ */
+export class Sleep {
+  /** The shared words. */
+  words: SharedWords;
+  /** Which word to sleep on. */
+  index: number;
+  /**
+   * The value seen there: sleep only while the word still holds it. A step on a hot path may
+   * return the same `Sleep` every time with this updated, to allocate nothing per sleep: the
+   * drivers read it as soon as the step returns.
+   */
+  expected: number;
+
+  /**
+   * Describes one sleep. Use {@linkcode sleepOn}.
+   *
+   * @param words The shared words.
+   * @param index Which word.
+   * @param expected The value seen last.
+   */
+  constructor(words: SharedWords, index: number, expected: number) {
+    this.words = words;
+    this.index = index;
+    this.expected = expected;
+  }
+}
+
+/**
+ * Says, from a wait step, "not yet: sleep while `words[index]` still holds `expected`, then call
+ * me again".
+ *
+ * @param words The shared words.
+ * @param index Which word to sleep on.
+ * @param expected The value the step saw there.
+ * @returns The sleep, for the step to return.
+ *
+ * @example See {@linkcode waitUntil}.
+ * ```ts
+ * import { sleepOn } from "@tandem/tandem/threads";
+ * import assert from "node:assert/strict";
+ *
+ * const words = new Int32Array(new SharedArrayBuffer(4));
+ * assert.equal(sleepOn(words, 0, 0).expected, 0);
+ * ```
+ */
+export function sleepOn(words: SharedWords, index: number, expected: number): Sleep {
+  return new Sleep(words, index, expected);
+}
+
+/** What {@linkcode waitUntil} and {@linkcode waitUntilAsync} return when the deadline passed. */
+export const TIMED_OUT: unique symbol = Symbol("tandem.timedOut");
+
+/**
+ * One step of a wait: returns the wait's value when it is done, or {@linkcode sleepOn}'s answer
+ * when it must sleep first. Called again after every wake-up, so it must re-read the shared
+ * state each time, and it must not undo anything when it says to sleep.
+ *
+ * @typeParam T The value of the wait.
+ *
+ * @example
+ * ```ts
+ * import { sleepOn, type WaitStep } from "@tandem/tandem/threads";
+ *
+ * const words = new Int32Array(new SharedArrayBuffer(4));
+ * const flagRaised: WaitStep<true> = () => {
+ *   const seen = Atomics.load(words, 0);
+ *   return seen !== 0 ? true : sleepOn(words, 0, seen);
+ * };
+ * void flagRaised;
+ * ```
+ */
+export type WaitStep<T> = () => T | Sleep;
+
+/**
+ * The blocking driver of a wait (workers only; call {@linkcode assertCanBlock} first): runs
+ * `step` until it returns a value, sleeping in `Atomics.wait` on the word it names between
+ * steps, in slices of at most 50 ms, until `deadline`.
+ *
+ * @typeParam T The value of the wait.
+ * @param step The wait's step.
+ * @param deadline When to give up (see {@linkcode deadlineOf}).
+ * @returns The step's value, or {@linkcode TIMED_OUT}.
+ * @throws {Error} If tandem terminated this worker meanwhile, so that it leaves its wait.
+ *
+ * @example A flag, waited for (the steps here never need to sleep)
+ * ```ts
+ * import { deadlineOf, sleepOn, TIMED_OUT, waitUntil } from "@tandem/tandem/threads";
+ * import assert from "node:assert/strict";
+ *
+ * const words = new Int32Array(new SharedArrayBuffer(4));
+ * const raised = () => {
+ *   const seen = Atomics.load(words, 0);
+ *   return seen !== 0 ? seen : sleepOn(words, 0, seen);
+ * };
+ * assert.equal(waitUntil(raised, deadlineOf(0)), TIMED_OUT);
+ * Atomics.store(words, 0, 7);
+ * assert.equal(waitUntil(raised, deadlineOf(undefined)), 7);
+ * ```
+ */
+export function waitUntil<T>(step: WaitStep<T>, deadline: number): T | typeof TIMED_OUT {
+  for (;;) {
+    const next = step();
+    if (!(next instanceof Sleep)) return next;
+    if (!waitWord(next.words, next.index, next.expected, deadline)) return TIMED_OUT;
+  }
+}
+
+/**
+ * The async driver of a wait, for the main thread (or async code anywhere): runs `step` until it
+ * returns a value, sleeping in `Atomics.waitAsync` on the word it names between steps, until
+ * `deadline` or an abort. It keeps the event loop alive while it sleeps
+ * ({@linkcode holdEventLoop}), and never blocks it.
+ *
+ * @typeParam T The value of the wait.
+ * @param step The wait's step.
+ * @param deadline When to give up (see {@linkcode deadlineOf}).
+ * @param signal Aborts the wait: it rejects with `signal.reason`.
+ * @returns The step's value, or {@linkcode TIMED_OUT}.
+ * @throws `signal.reason` if `signal` is or gets aborted.
+ *
+ * @example Wait for a flag that another isolate (here, a timer) raises
+ * ```ts
+ * import { deadlineOf, sleepOn, waitUntilAsync } from "@tandem/tandem/threads";
+ * import assert from "node:assert/strict";
+ *
+ * const words = new Int32Array(new SharedArrayBuffer(4));
+ * setTimeout(() => {
+ *   Atomics.store(words, 0, 1);
+ *   Atomics.notify(words, 0);
+ * }, 10);
+ * const value = await waitUntilAsync(() => {
+ *   const seen = Atomics.load(words, 0);
+ *   return seen !== 0 ? "raised" : sleepOn(words, 0, seen);
+ * }, deadlineOf(10_000));
+ * assert.equal(value, "raised");
+ * ```
+ */
+export async function waitUntilAsync<T>(
+  step: WaitStep<T>,
+  deadline: number,
+  signal?: AbortSignal,
+): Promise<T | typeof TIMED_OUT> {
+  signal?.throwIfAborted();
+  let next = step();
+  if (!(next instanceof Sleep)) return next;
+  using _held = holdEventLoop();
+  for (;;) {
+    const woke = waitWordAsync(next.words, next.index, next.expected, deadline, signal);
+    if (!(woke === true || await woke)) return TIMED_OUT;
+    next = step();
+    if (!(next instanceof Sleep)) return next;
   }
 }

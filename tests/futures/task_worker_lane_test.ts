@@ -1,0 +1,30 @@
+// The fast lane of TaskWorker, observed from outside: a repeat call to an idle worker goes
+// through the shared mailbox, so it posts no message. (task_worker_test.ts checks the results
+// of both lanes; this checks which lane was taken.)
+import assert from "node:assert/strict";
+import { TaskWorker } from "@tandem/tandem/futures";
+import { echo, square } from "../parallel/_tasks.ts";
+
+Deno.test("a repeat call to an idle TaskWorker takes the shared-memory lane, posting no message", async () => {
+  const original = Worker.prototype.postMessage;
+  let posted = 0;
+  Worker.prototype.postMessage = function (this: Worker, ...args: unknown[]) {
+    posted++;
+    return (original as (...a: unknown[]) => void).apply(this, args);
+  } as typeof original;
+  try {
+    using worker = new TaskWorker();
+    assert.equal(await worker.run(square, [7]), 49); // the first call defines the task: a message
+    const afterFirst = posted;
+    assert.ok(afterFirst >= 1);
+    assert.equal(await worker.run(square, [8]), 64);
+    assert.equal(await worker.run(square, [9]), 81);
+    assert.equal(posted, afterFirst, "a repeat call to an idle worker was posted as a message");
+    // A value the mailbox does not carry takes the message lane, and keeps its type.
+    const map = new Map([[1, "one"]]);
+    assert.deepEqual(await worker.run(echo, [map]), map);
+    assert.ok(posted > afterFirst, "a Map went through the mailbox");
+  } finally {
+    Worker.prototype.postMessage = original;
+  }
+});
