@@ -5,7 +5,13 @@
  * @module
  */
 
-import { checkOptions, rangeError, TaskWorker, typeError, unrefTimer } from "@tandem/tandem/futures";
+import {
+  checkOptions,
+  rangeError,
+  TaskWorker,
+  typeError,
+  unrefTimer,
+} from "@tandem/tandem/futures";
 import { acquireLabels, labelName, releaseLabels, runLabelled } from "./_labels.ts";
 import { checkFunction, checkPositive } from "./_validate.ts";
 import { BEAT, READY, STALL_BEAT, STALL_LABEL, STOP, watchEventLoop, WORDS } from "./_watchdog.ts";

@@ -58,13 +58,15 @@ function makePool(style: Exclude<Style, "serial">): Executor {
   }
 }
 
-async function collect<T>(iterator: AsyncIterable<T>): Promise<T[]> {
+/** Collects what an async iterable yields. */
+export async function collect<T>(iterator: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const item of iterator) out.push(item);
   return out;
 }
 
-function seconds(ms: number): string {
+/** Milliseconds as the book prints seconds: `0.123`. */
+export function seconds(ms: number): string {
   return (ms / 1000).toFixed(3);
 }
 

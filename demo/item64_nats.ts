@@ -15,7 +15,7 @@
 import type { Task } from "@tandem/tandem/futures";
 import { NatsExecutor } from "@tandem/nats";
 import { INSTALL_HINT, NatsServer } from "@tandem/nats/server";
-import { FAIR_LOAD, NUMBERS } from "./item64_gcd.ts";
+import { collect, FAIR_LOAD, NUMBERS, seconds } from "./item64_gcd.ts";
 
 type Gcd = Task<[[number, number]], number>;
 
@@ -76,16 +76,6 @@ async function stopWorker(worker: WorkerProcess): Promise<void> {
   } catch { /* already gone */ }
   await worker.child.status;
   await worker.log;
-}
-
-async function collect<T>(iterator: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of iterator) out.push(item);
-  return out;
-}
-
-function seconds(ms: number): string {
-  return (ms / 1000).toFixed(3);
 }
 
 /** Runs the demo. */

@@ -15,6 +15,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import process from "node:process";
 import { decode, encode, errorToRecord, readSimple, writeSimple } from "./_codec.ts";
 import { importingTaskModule } from "./bootstrap.ts";
+import { isThenable } from "./checks.ts";
 import { cancelledError, provideTaskContext, type TaskContext } from "./context.ts";
 import { BrokenExecutorError } from "./errors.ts";
 import { adoptIsolateRegistry } from "./isolates.ts";
@@ -150,11 +151,6 @@ function withUnclonableReplaced(message: DoneMessage): DoneMessage {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === "object" || typeof value === "function") && value !== null &&
-    typeof (value as PromiseLike<unknown>).then === "function";
 }
 
 // A task that cannot be loaded here fails with a BrokenExecutorError carrying the platform's

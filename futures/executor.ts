@@ -68,6 +68,26 @@ export interface TaskLimits {
 }
 
 /**
+ * What `submitAsync` resolves to once a task is in a bounded executor's queue: its future, in an
+ * object, because a future is awaitable and a promise would otherwise wait for its result.
+ *
+ * @typeParam R The task's result type.
+ *
+ * @example
+ * ```ts
+ * import { Future, type Submitted } from "@tandem/tandem/futures";
+ * import assert from "node:assert/strict";
+ *
+ * const submitted: Submitted<number> = { future: new Future<number>() };
+ * assert.equal(submitted.future.done(), false);
+ * ```
+ */
+export interface Submitted<R> {
+  /** The task's future. */
+  readonly future: Future<R>;
+}
+
+/**
  * Runs tasks and hands back {@linkcode Future}s: Python's `concurrent.futures.Executor`. The same
  * code runs on every executor (async pool, worker pool, process pool), so moving work between
  * them is a one-line change.

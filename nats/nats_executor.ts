@@ -17,6 +17,7 @@ import {
   BrokenExecutorError,
   type Future,
   recordToError,
+  type Submitted,
   type Task,
   type TaskOutcome,
   type TaskReference,
@@ -361,7 +362,8 @@ export class NatsExecutor extends BaseExecutor {
    * @param options `queueTimeout`, and the options of `submitWith`.
    * @param task The task.
    * @param args Its arguments.
-   * @returns The task's future, once the task is in the queue.
+   * @returns `{ future }` once the task is in the queue (a future in an object: a promise resolved
+   * with a future would wait for the task's result).
    *
    * @example
    * ```ts
@@ -376,7 +378,7 @@ export class NatsExecutor extends BaseExecutor {
    *   await using _worker = await serveTasks({ servers: server.url, root, maxWorkers: 1 });
    *   await using pool = await NatsExecutor.connect({ servers: server.url, root, maxQueue: 2 });
    *   const futures = [];
-   *   for (let n = 0; n < 6; n++) futures.push(await pool.submitAsync({}, double, n));
+   *   for (let n = 0; n < 6; n++) futures.push((await pool.submitAsync({}, double, n)).future);
    *   assert.deepEqual(await Promise.all(futures), [0, 2, 4, 6, 8, 10]);
    * }
    * ```
@@ -385,7 +387,7 @@ export class NatsExecutor extends BaseExecutor {
     options: NatsSubmitAsyncOptions,
     task: Task<A, R>,
     ...args: A
-  ): Promise<Future<R>> {
+  ): Promise<Submitted<R>> {
     this.#lastQueued = undefined;
     const future = this.#submitWith(
       { ...options, queueTimeout: options.queueTimeout ?? Infinity },
@@ -395,7 +397,7 @@ export class NatsExecutor extends BaseExecutor {
     const queued = this.#lastQueued;
     this.#lastQueued = undefined;
     await queued;
-    return future;
+    return { future };
   }
 
   /**

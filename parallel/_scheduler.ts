@@ -20,6 +20,7 @@ import {
   BrokenExecutorError,
   describeTask,
   type Future,
+  onAbort,
   type Task,
   type TaskLimits,
   type TaskOutcome,
@@ -65,7 +66,8 @@ interface Job {
   readonly exclusive: boolean;
   readonly limits: TaskLimits | undefined;
   timer: ReturnType<typeof setTimeout> | undefined;
-  onAbort: (() => void) | undefined;
+  /** Removes the listener on the job's own signal. */
+  stopListening: (() => void) | undefined;
   slot: Slot | undefined;
   sentAt: number;
   /** For an exclusive job: aborted to cancel it cooperatively while it runs (CallOptions). */
@@ -201,7 +203,7 @@ export class Scheduler {
       exclusive,
       limits: exclusive ? limits : undefined,
       timer: undefined,
-      onAbort: undefined,
+      stopListening: undefined,
       slot: undefined,
       sentAt: 0,
       signal: undefined,
@@ -217,8 +219,7 @@ export class Scheduler {
         if (future.setRunningOrNotifyCancel()) future.setException(signal.reason);
         return;
       }
-      job.onAbort = () => this.#abort(job, signal.reason);
-      signal.addEventListener("abort", job.onAbort, { once: true });
+      job.stopListening = onAbort(signal, (reason) => this.#abort(job, reason));
     }
     if (this.#config.maxQueue !== Infinity) {
       // A task cancelled while queued frees its place at once.
@@ -373,7 +374,7 @@ export class Scheduler {
             new TimeoutError(
               `Task ${
                 describeTask(job.task)
-              } did not finish within ${timeout} ms; its ${this.#config.noun} was terminated`,
+              } did not finish within ${timeout} ms; it was cancelled, and its ${this.#config.noun} ended if it did not stop within ${this.#config.cancelGrace} ms`,
             ),
           );
         }, timeout);
@@ -507,10 +508,8 @@ export class Scheduler {
       clearTimeout(job.timer);
       job.timer = undefined;
     }
-    if (job.onAbort !== undefined) {
-      job.limits?.signal?.removeEventListener("abort", job.onAbort);
-      job.onAbort = undefined;
-    }
+    job.stopListening?.();
+    job.stopListening = undefined;
   }
 
   // The runner died on its own (crash, self.close(), Deno.exit(), killed process), or could

@@ -8,29 +8,26 @@
 
 import {
   BaseExecutor,
+  checkInteger,
   checkNotBootstrapping,
+  checkOptions,
+  checkSignal,
   checkTaskArguments,
+  checkTimeout,
   type Future,
   type MapOptions,
+  onAbort,
   type ShutdownOptions,
+  type Submitted,
   type Task,
   type TaskLimits,
   type TaskOutcome,
-  TimeoutError,
+  timeoutError,
 } from "@tandem/tandem/futures";
 import { PoolQueueFullError } from "./errors.ts";
 import type { ReadyOptions, SubmitOptions } from "./submit_options.ts";
 import type { Runner, RunnerHooks } from "./runner.ts";
 import { Scheduler } from "./_scheduler.ts";
-import {
-  countOrInfinity,
-  knownKeys,
-  milliseconds,
-  optionalSignal,
-  optionsObject,
-  positiveInteger,
-  positiveIntegerOrInfinity,
-} from "./_validate.ts";
 
 /** Options that every pool takes (`WorkerPoolExecutor`, `ProcessPoolExecutor`). */
 export interface PoolExecutorOptions {
@@ -166,27 +163,32 @@ export abstract class PoolExecutor extends BaseExecutor {
     super();
     const what = `create ${kind.owner}`;
     checkNotBootstrapping(what);
-    const opts = optionsObject<PoolExecutorOptions>(what, options);
-    knownKeys(what, opts, [...POOL_OPTIONS, ...kind.extraOptions]);
+    const opts = checkOptions<PoolExecutorOptions>(
+      what,
+      options,
+      [...POOL_OPTIONS, ...kind.extraOptions] as (keyof PoolExecutorOptions)[],
+    );
     this.#kind = kind;
-    this.#maxQueue = countOrInfinity(what, "maxQueue", opts.maxQueue ?? Infinity);
-    this.#maxWorkers = positiveInteger(
+    this.#maxQueue = checkInteger(what, "maxQueue", opts.maxQueue ?? Infinity, { infinity: true });
+    this.#maxWorkers = checkInteger(
       what,
       "maxWorkers",
       opts.maxWorkers ?? (navigator.hardwareConcurrency || 1),
+      { min: 1 },
     );
     this.#scheduler = new Scheduler({
       owner: kind.owner,
       noun: kind.noun,
       maxWorkers: this.#maxWorkers,
-      maxTasksPerWorker: positiveIntegerOrInfinity(
+      maxTasksPerWorker: checkInteger(
         what,
         "maxTasksPerWorker",
         opts.maxTasksPerWorker ?? Infinity,
+        { min: 1, infinity: true },
       ),
-      idleTimeout: milliseconds(what, "idleTimeout", opts.idleTimeout ?? 5000),
+      idleTimeout: checkTimeout(what, opts.idleTimeout ?? 5000, "idleTimeout")!,
       maxQueue: this.#maxQueue,
-      cancelGrace: milliseconds(what, "cancelGrace", opts.cancelGrace ?? 500),
+      cancelGrace: checkTimeout(what, opts.cancelGrace ?? 500, "cancelGrace")!,
       spawn: (hooks) => this.spawnRunner(hooks),
     });
   }
@@ -278,11 +280,10 @@ export abstract class PoolExecutor extends BaseExecutor {
     ...args: A
   ): Future<R> {
     const what = `submit to ${this.#kind.owner}`;
-    const opts = optionsObject<SubmitOptions>(what, options);
-    knownKeys(what, opts, ["signal", "timeout"]);
+    const opts = checkOptions<SubmitOptions>(what, options, ["signal", "timeout"]);
     const limits: TaskLimits = {
-      signal: optionalSignal(what, opts.signal),
-      timeout: opts.timeout === undefined ? undefined : milliseconds(what, "timeout", opts.timeout),
+      signal: checkSignal(what, opts.signal),
+      timeout: checkTimeout(what, opts.timeout),
     };
     return this.#submit(limits, task, args);
   }
@@ -295,27 +296,30 @@ export abstract class PoolExecutor extends BaseExecutor {
    * @typeParam R The task's result type.
    * @param task A task made with `task(import.meta.url, fn)`.
    * @param args Its arguments.
-   * @returns The task's future, once submitted.
+   * @returns `{ future }` once the task is submitted (a future in an object: a promise
+   * resolved with a future would wait for the task's result).
    * @throws {Error} If the pool is shut down before there is room.
    *
    * @example A producer that never gets far ahead of the workers
    * ```ts
    * import { WorkerPoolExecutor } from "@tandem/tandem/parallel";
+   * import type { Future } from "@tandem/tandem/futures";
    * import { double } from "../examples/tasks.ts";
    * import assert from "node:assert/strict";
    *
    * await using pool = new WorkerPoolExecutor({ maxWorkers: 2, maxQueue: 4 });
-   * const futures = [];
+   * const futures: Future<number>[] = [];
    * for (let i = 0; i < 20; i++) {
-   *   futures.push(await pool.submitAsync(double, i));
+   *   const { future } = await pool.submitAsync(double, i);
+   *   futures.push(future);
    *   assert.ok(pool.waiting <= 4);
    * }
    * assert.equal((await Promise.all(futures)).length, 20);
    * ```
    */
-  async submitAsync<A extends unknown[], R>(task: Task<A, R>, ...args: A): Promise<Future<R>> {
+  async submitAsync<A extends unknown[], R>(task: Task<A, R>, ...args: A): Promise<Submitted<R>> {
     while (!this.isShutdown && !this.#scheduler.hasRoom()) await this.#scheduler.nextRoom();
-    return this.submit<A, R>(task, ...args);
+    return { future: this.submit<A, R>(task, ...args) };
   }
 
   /**
@@ -341,12 +345,9 @@ export abstract class PoolExecutor extends BaseExecutor {
   ready(options: ReadyOptions = {}): Promise<void> {
     const owner = this.#kind.owner;
     const what = `wait for room in ${owner}`;
-    const opts = optionsObject<ReadyOptions>(what, options);
-    knownKeys(what, opts, ["timeout", "signal"]);
-    const signal = optionalSignal(what, opts.signal);
-    const timeout = opts.timeout === undefined
-      ? undefined
-      : milliseconds(what, "timeout", opts.timeout);
+    const opts = checkOptions<ReadyOptions>(what, options, ["timeout", "signal"]);
+    const signal = checkSignal(what, opts.signal);
+    const timeout = checkTimeout(what, opts.timeout);
     const shutDown = () => new Error(`Cannot ${what}: ${owner} has been shut down`);
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.isShutdown) return Promise.reject(shutDown());
@@ -358,11 +359,11 @@ export abstract class PoolExecutor extends BaseExecutor {
         if (done) return;
         done = true;
         if (timer !== undefined) clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
+        stopListening();
         if (error === undefined) resolve();
         else reject(error);
       };
-      const onAbort = () => finish(signal!.reason);
+      const stopListening = onAbort(signal, (reason) => finish(reason));
       const check = () => {
         if (done) return;
         if (this.isShutdown) finish(shutDown());
@@ -370,13 +371,8 @@ export abstract class PoolExecutor extends BaseExecutor {
         else void this.#scheduler.nextRoom().then(check);
       };
       if (timeout !== undefined && timeout !== Infinity) {
-        timer = setTimeout(
-          () =>
-            finish(new TimeoutError(`Timed out after ${timeout} ms waiting for room in ${owner}`)),
-          timeout,
-        );
+        timer = setTimeout(() => finish(timeoutError(what, timeout)), timeout);
       }
-      signal?.addEventListener("abort", onAbort, { once: true });
       check();
     });
   }

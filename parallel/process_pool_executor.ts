@@ -7,7 +7,7 @@
 import { PoolExecutor, type PoolExecutorOptions } from "./pool_executor.ts";
 import { ProcessRunner } from "./_process_runner.ts";
 import type { Runner, RunnerHooks } from "./runner.ts";
-import { optionsObject, stringArray } from "./_validate.ts";
+import { typeError } from "@tandem/tandem/futures";
 
 // A literal URL, so that `deno compile --include parallel/_process_host.ts` can find it.
 const HOST = new URL("./_process_host.ts", import.meta.url);
@@ -122,12 +122,12 @@ export class ProcessPoolExecutor extends PoolExecutor {
       },
       options,
     );
-    const opts = optionsObject<ProcessPoolExecutorOptions>("create ProcessPoolExecutor", options);
-    const denoArgs = stringArray(
-      "create ProcessPoolExecutor",
-      "denoArgs",
-      opts.denoArgs ?? ["--allow-read"],
-    );
+    const what = "create ProcessPoolExecutor";
+    // The pool base has checked the options object and its keys.
+    const denoArgs = options.denoArgs ?? ["--allow-read"];
+    if (!Array.isArray(denoArgs) || denoArgs.some((arg) => typeof arg !== "string")) {
+      typeError(what, "denoArgs", "an array of strings", denoArgs);
+    }
     this.#denoArgs = [...parentConfig(denoArgs), ...denoArgs];
   }
 

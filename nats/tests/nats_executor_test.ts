@@ -102,7 +102,8 @@ Deno.test("NatsExecutor with maxQueue refuses a submit beyond it; submitAsync wa
   const waiting = pool.submitAsync({}, double, 4);
   await using _worker = await serveTasks({ servers: server.url, name, root: ROOT, maxWorkers: 1 });
   assert.deepEqual(await Promise.all(queued), [2, 4]);
-  assert.equal(await (await waiting), 8);
+  const { future } = await waiting;
+  assert.equal(await future, 8);
 });
 
 Deno.test("The same submit id twice runs the task once", async () => {

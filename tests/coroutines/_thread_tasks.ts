@@ -1,4 +1,5 @@
 // Tasks for the toThread tests: they run in the shared pool's workers.
+import { isMainThread } from "node:worker_threads";
 import { currentIsolateId, task } from "@tandem/tandem/futures";
 
 /** Blocks its worker for `ms` milliseconds (a stand-in for a blocking system call). */
@@ -16,6 +17,6 @@ export const refuse = task(import.meta.url, function refuse(what: string): never
 export const whereAmI = task(
   import.meta.url,
   function whereAmI(): { isolate: number; worker: boolean } {
-    return { isolate: currentIsolateId(), worker: "WorkerGlobalScope" in globalThis };
+    return { isolate: currentIsolateId(), worker: !isMainThread };
   },
 );

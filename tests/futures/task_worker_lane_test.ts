@@ -2,13 +2,14 @@
 // through the shared mailbox, so it posts no message. (task_worker_test.ts checks the results
 // of both lanes; this checks which lane was taken.)
 import assert from "node:assert/strict";
+import { Worker } from "node:worker_threads";
 import { TaskWorker } from "@tandem/tandem/futures";
 import { echo, square } from "../parallel/_tasks.ts";
 
 Deno.test("a repeat call to an idle TaskWorker takes the shared-memory lane, posting no message", async () => {
   const original = Worker.prototype.postMessage;
   let posted = 0;
-  Worker.prototype.postMessage = function (this: Worker, ...args: unknown[]) {
+  Worker.prototype.postMessage = function (this: InstanceType<typeof Worker>, ...args: unknown[]) {
     posted++;
     return (original as (...a: unknown[]) => void).apply(this, args);
   } as typeof original;

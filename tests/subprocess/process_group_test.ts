@@ -327,7 +327,7 @@ Deno.test("killpg() rejects bad arguments with an error naming the parameter and
       "a string pgid",
       () => killpg("1234" as unknown as number, "SIGTERM"),
       TypeError,
-      `Cannot signal process group: 'pgid' must be a process group id (an integer of 2 or more), received "1234"`,
+      `Cannot signal process group: 'pgid' must be a process group id (an integer of 2 or more), received "1234" (a string)`,
     ],
     [
       "pgid 0, the caller's own group",
@@ -357,7 +357,7 @@ Deno.test("killpg() rejects bad arguments with an error naming the parameter and
       "an unknown signal name",
       () => killpg(1234, "SIGNOPE" as Deno.Signal),
       TypeError,
-      `Cannot signal process group: 'signal' must be a signal name such as "SIGTERM" or a signal number, received "SIGNOPE"`,
+      `Cannot signal process group: 'signal' must be a signal name such as "SIGTERM" or a signal number, received "SIGNOPE" (a string)`,
     ],
     [
       "a signal this platform does not support",
@@ -387,7 +387,7 @@ Deno.test("run() and Popen reject bad processGroup and startNewSession values, n
       "processGroup as a string",
       { processGroup: "0" },
       TypeError,
-      `'processGroup' must be 0 (a new process group led by the child), received "0"`,
+      `'processGroup' must be 0 (a new process group led by the child), received "0" (a string)`,
     ],
     [
       "processGroup as null",
@@ -423,7 +423,7 @@ Deno.test("run() and Popen reject bad processGroup and startNewSession values, n
       "startNewSession as a string",
       { startNewSession: "yes" },
       TypeError,
-      `'startNewSession' must be a boolean, received "yes"`,
+      `'startNewSession' must be a boolean, received "yes" (a string)`,
     ],
     [
       "startNewSession as a number",

@@ -6,30 +6,25 @@ import { main as item57 } from "../../demo/item57_thread_fanout.ts";
 import { runGenerations, simulate } from "../../demo/_life.ts";
 import { capture } from "../_capture.ts";
 
-/** Runs `fn` counting the Workers it starts and the most that were alive at once. */
+/**
+ * Runs `fn` counting the workers it starts and the most that were alive at once, through the
+ * registry of live tandem workers (`Symbol.for("tandem.liveWorkers")`).
+ */
 async function countWorkers(fn: () => Promise<void>): Promise<{ started: number; peak: number }> {
-  const Original = globalThis.Worker;
+  const live = (globalThis as Record<symbol, Set<unknown>>)[Symbol.for("tandem.liveWorkers")] ??=
+    new Set();
   let started = 0;
-  let alive = 0;
   let peak = 0;
-  class CountedWorker extends Original {
-    #ended = false;
-    constructor(specifier: string | URL, options?: WorkerOptions) {
-      super(specifier, options);
-      started++;
-      peak = Math.max(peak, ++alive);
-    }
-    override terminate(): void {
-      if (!this.#ended) alive--;
-      this.#ended = true;
-      super.terminate();
-    }
-  }
-  globalThis.Worker = CountedWorker;
+  live.add = function (worker: unknown) {
+    if (!this.has(worker)) started++;
+    Set.prototype.add.call(this, worker);
+    peak = Math.max(peak, this.size);
+    return this;
+  };
   try {
     await fn();
   } finally {
-    globalThis.Worker = Original;
+    delete (live as { add?: unknown }).add;
   }
   return { started, peak };
 }
