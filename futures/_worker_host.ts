@@ -20,38 +20,15 @@ import { cancelledError, provideTaskContext, type TaskContext } from "./context.
 import { BrokenExecutorError } from "./errors.ts";
 import { adoptIsolateRegistry } from "./isolates.ts";
 import { describeTask, resolveTask, type Task, type TaskReference } from "./task.ts";
-import {
-  BLOCKED,
-  CALLS,
-  type CallsMessage,
-  CANCEL,
-  CANCEL_ALL,
-  CANCEL_CALL,
-  DONE,
-  type DoneMessage,
-  DOORBELL,
-  ERROR,
-  GONE,
-  type GoneMessage,
-  type GoneReason,
-  type HostInit,
-  type HostRequest,
-  IDLE_BLOCK_MS,
-  MAILBOX_BYTES,
-  PROGRESS,
-  READY,
-  REQ_ID,
-  REQ_OFFSET,
-  REQ_REF,
-  RES_ID,
-  RES_KIND,
-  RES_MESSAGE,
-  RES_OFFSET,
-  RES_VALUE,
-  SHARED_VALUE,
-  STARTED,
-  STOP,
+import type {
+  CallsMessage,
+  DoneMessage,
+  GoneMessage,
+  GoneReason,
+  HostInit,
+  HostRequest,
 } from "./_protocol.ts";
+import * as wire from "./_protocol.ts";
 
 const FLUSH_COUNT = 128;
 const FLUSH_MS = 1;
@@ -110,7 +87,7 @@ function record(id: number, ref: number, value: unknown, status = 0): void {
 function flush(): void {
   if (outValues.length === 0 || gone) return;
   const message: DoneMessage = [
-    DONE,
+    wire.DONE,
     outFirst,
     outValues,
     outSpecial.length === 0 ? 0 : outSpecial,
@@ -142,11 +119,11 @@ function withUnclonableReplaced(message: DoneMessage): DoneMessage {
         `Task ${what} returned a value that cannot be structured-cloned (${messageOf(cause)})`,
         { cause },
       );
-      out.push(i, ERROR, errorToRecord(error));
+      out.push(i, wire.ERROR, errorToRecord(error));
       values[i] = undefined;
     }
   }
-  return [DONE, first, values, out.length === 0 ? 0 : out];
+  return [wire.DONE, first, values, out.length === 0 ? 0 : out];
 }
 
 function messageOf(error: unknown): string {
@@ -180,38 +157,40 @@ function settleValue(id: number, ref: number, value: unknown): void {
     return;
   }
   const out = encode(value);
-  record(id, ref, out.value, out.shared ? SHARED_VALUE : 0);
+  record(id, ref, out.value, out.shared ? wire.SHARED_VALUE : 0);
 }
 
 // Takes the call waiting in the request mailbox, if any, and queues it.
 function pollMailbox(): boolean {
   if (gone) return false;
-  const id = Atomics.load(cells, REQ_ID);
+  const id = Atomics.load(cells, wire.REQ_ID);
   if (id === 0) return false;
-  const ref = Atomics.load(cells, REQ_REF);
-  const args = readSimple(mailbox, REQ_OFFSET) as unknown[];
-  Atomics.store(cells, REQ_ID, 0);
+  const ref = Atomics.load(cells, wire.REQ_REF);
+  const args = readSimple(mailbox, wire.REQ_OFFSET) as unknown[];
+  Atomics.store(cells, wire.REQ_ID, 0);
   consumed++;
   fastId = id;
-  segments.push([CALLS, id, 0, ref, [args], 0]);
+  segments.push([wire.CALLS, id, 0, ref, [args], 0]);
   return true;
 }
 
 // Answers the fast call through the response mailbox, or says the answer went by message.
 function answerFast(id: number): void {
   fastId = 0;
-  let kind = RES_MESSAGE;
+  let kind = wire.RES_MESSAGE;
   if (outValues.length === 1 && outFirst === id && outSpecial.length === 0) {
-    if (writeSimple(mailbox, RES_OFFSET, RES_OFFSET + MAILBOX_BYTES, outValues[0]) >= 0) {
-      kind = RES_VALUE;
+    if (
+      writeSimple(mailbox, wire.RES_OFFSET, wire.RES_OFFSET + wire.MAILBOX_BYTES, outValues[0]) >= 0
+    ) {
+      kind = wire.RES_VALUE;
       outValues = [];
       outRefs = [];
     }
   }
-  if (kind === RES_MESSAGE) flush();
-  Atomics.store(cells, RES_KIND, kind);
-  Atomics.store(cells, RES_ID, id);
-  Atomics.notify(cells, RES_ID);
+  if (kind === wire.RES_MESSAGE) flush();
+  Atomics.store(cells, wire.RES_KIND, kind);
+  Atomics.store(cells, wire.RES_ID, id);
+  Atomics.notify(cells, wire.RES_ID);
 }
 
 // Runs queued calls until none is left; returns false if the host went away meanwhile.
@@ -236,7 +215,7 @@ async function runQueued(): Promise<boolean> {
     const shared = segment[5] !== 0 && segment[5].includes(i);
     currentId = id;
     currentRef = ref;
-    Atomics.store(cells, STARTED, id);
+    Atomics.store(cells, wire.STARTED, id);
     try {
       let task = tasks.get(ref);
       if (task === undefined) {
@@ -257,7 +236,7 @@ async function runQueued(): Promise<boolean> {
       settleValue(id, ref, result);
     } catch (error) {
       if (gone) return false;
-      record(id, ref, errorToRecord(error), ERROR);
+      record(id, ref, errorToRecord(error), wire.ERROR);
     }
     if (id === fastId) answerFast(id);
     else if (outValues.length >= FLUSH_COUNT || performance.now() - outSince >= FLUSH_MS) flush();
@@ -273,11 +252,13 @@ async function drain(): Promise<void> {
       currentId = 0;
       flush();
       if (pollMailbox()) continue;
-      if (Atomics.load(cells, DOORBELL) !== consumed || Atomics.load(cells, STOP) !== 0) break;
+      if (Atomics.load(cells, wire.DOORBELL) !== consumed || Atomics.load(cells, wire.STOP) !== 0) {
+        break;
+      }
       // Idle: wait a moment for the next fast call without going back to the event loop.
-      Atomics.store(cells, BLOCKED, 1);
-      Atomics.wait(cells, DOORBELL, consumed, IDLE_BLOCK_MS);
-      Atomics.store(cells, BLOCKED, 0);
+      Atomics.store(cells, wire.BLOCKED, 1);
+      Atomics.wait(cells, wire.DOORBELL, consumed, wire.IDLE_BLOCK_MS);
+      Atomics.store(cells, wire.BLOCKED, 0);
       if (!pollMailbox()) break;
     }
   } finally {
@@ -290,7 +271,7 @@ async function drain(): Promise<void> {
 // Back on the event loop: wake up for the next fast call.
 function arm(): void {
   if (armed || gone) return;
-  const waiting = Atomics.waitAsync(cells, DOORBELL, consumed);
+  const waiting = Atomics.waitAsync(cells, wire.DOORBELL, consumed);
   if (!waiting.async) {
     // Work arrived meanwhile: a fast call now, or a message the event loop will deliver.
     if (!running && pollMailbox()) void drain();
@@ -301,7 +282,7 @@ function arm(): void {
     armed = false;
     if (running || gone) return;
     if (pollMailbox()) void drain();
-    else if (Atomics.load(cells, DOORBELL) === consumed) arm();
+    else if (Atomics.load(cells, wire.DOORBELL) === consumed) arm();
   });
 }
 
@@ -310,7 +291,7 @@ function goAway(reason: GoneReason, detail: GoneMessage[3]): void {
   if (gone) return;
   flush();
   gone = true;
-  post([GONE, reason, currentId, detail] satisfies GoneMessage);
+  post([wire.GONE, reason, currentId, detail] satisfies GoneMessage);
 }
 
 function crash(error: unknown): never {
@@ -353,8 +334,8 @@ let controller: AbortController | undefined;
 let controllerId = 0;
 
 function isCancelled(): boolean {
-  const cancelled = Atomics.load(cells, CANCEL);
-  return currentId !== 0 && (cancelled === currentId || cancelled === CANCEL_ALL);
+  const cancelled = Atomics.load(cells, wire.CANCEL);
+  return currentId !== 0 && (cancelled === currentId || cancelled === wire.CANCEL_ALL);
 }
 
 function cancelReason(): Error {
@@ -377,21 +358,21 @@ const context: TaskContext = {
   },
   progress(value: unknown): void {
     if (currentId === 0 || gone) return;
-    post([PROGRESS, currentId, value]);
+    post([wire.PROGRESS, currentId, value]);
   },
 };
 provideTaskContext(() => context);
 
 port.on("message", (message: HostRequest) => {
   if (gone) return;
-  if (message[0] === CANCEL_CALL) {
+  if (message[0] === wire.CANCEL_CALL) {
     const id = message[1];
     if (controller !== undefined && controllerId === currentId && currentId !== 0) {
-      if (id === currentId || id === CANCEL_ALL) controller.abort(cancelReason());
+      if (id === currentId || id === wire.CANCEL_ALL) controller.abort(cancelReason());
     }
     return;
   }
-  if (message[0] !== CALLS) {
+  if (message[0] !== wire.CALLS) {
     // A POKE: a fast call may wait in the mailbox while this loop slept through its wake-up.
     if (!running && pollMailbox()) void drain();
     return;
@@ -418,6 +399,6 @@ port.on("message", (message: HostRequest) => {
 });
 
 adoptIsolateRegistry(init.registry, init.isolate);
-post([READY]);
+post([wire.READY]);
 if (!running && pollMailbox()) void drain();
 else arm();

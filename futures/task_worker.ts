@@ -7,38 +7,15 @@
 
 import { Worker as NodeWorker } from "node:worker_threads";
 import { decode, encodeArgs, readSimple, recordToError, writeSimple } from "./_codec.ts";
-import {
-  BLOCKED,
-  CALLS,
-  type CallsMessage,
-  CANCEL,
-  CANCEL_ALL,
-  CANCEL_CALL,
-  CONTROL_BYTES,
-  DONE,
-  type DoneMessage,
-  DOORBELL,
-  ERROR,
-  GONE,
-  type GoneMessage,
-  type HostInit,
-  type HostReply,
-  MAILBOX_BYTES,
-  POKE,
-  PROGRESS,
-  READY,
-  REQ_ID,
-  REQ_OFFSET,
-  REQ_REF,
-  RES_ID,
-  RES_KIND,
-  RES_OFFSET,
-  RES_VALUE,
-  SHARED_VALUE,
-  STARTED,
-  STOP,
-  type ThrownRecord,
+import type {
+  CallsMessage,
+  DoneMessage,
+  GoneMessage,
+  HostInit,
+  HostReply,
+  ThrownRecord,
 } from "./_protocol.ts";
+import * as wire from "./_protocol.ts";
 import { BrokenExecutorError } from "./errors.ts";
 import { allocateIsolate, isolateRegistry, markIsolateDead } from "./isolates.ts";
 import { checkTask, describeTask, type Task, type TaskReference } from "./task.ts";
@@ -211,7 +188,7 @@ export class TaskWorker implements Disposable {
   /** The worker's name, as given in the options. */
   readonly name: string;
   #worker: NodeWorker | undefined;
-  #control = new SharedArrayBuffer(CONTROL_BYTES);
+  #control = new SharedArrayBuffer(wire.CONTROL_BYTES);
   #cells = new Int32Array(this.#control);
   #mailbox = new DataView(this.#control);
   // Calls in flight by id: #pending[#head + (id - #headId)].
@@ -454,13 +431,13 @@ export class TaskWorker implements Disposable {
    * ```
    */
   cancelAll(): void {
-    this.#cancel(CANCEL_ALL);
+    this.#cancel(wire.CANCEL_ALL);
   }
 
   #cancel(id: number): void {
     if (this.#broken || this.#worker === undefined) return;
-    Atomics.store(this.#cells, CANCEL, id);
-    this.#worker.postMessage([CANCEL_CALL, id]);
+    Atomics.store(this.#cells, wire.CANCEL, id);
+    this.#worker.postMessage([wire.CANCEL_CALL, id]);
   }
 
   /**
@@ -592,20 +569,22 @@ export class TaskWorker implements Disposable {
   // The fast lane: the worker is idle, so put the call in its mailbox and ring.
   #sendFast(call: Call, index: number, args: unknown[]): boolean {
     const cells = this.#cells;
-    if (Atomics.load(cells, REQ_ID) !== 0) return false;
-    if (writeSimple(this.#mailbox, REQ_OFFSET, REQ_OFFSET + MAILBOX_BYTES, args) < 0) return false;
+    if (Atomics.load(cells, wire.REQ_ID) !== 0) return false;
+    if (
+      writeSimple(this.#mailbox, wire.REQ_OFFSET, wire.REQ_OFFSET + wire.MAILBOX_BYTES, args) < 0
+    ) return false;
     const id = this.#nextId++;
     this.#pending.push(call);
     if (this.#busy++ === 0) this.#hold(true);
-    const answered = Atomics.load(cells, RES_ID);
-    Atomics.store(cells, REQ_REF, index);
-    Atomics.store(cells, REQ_ID, id);
-    Atomics.add(cells, DOORBELL, 1);
-    Atomics.notify(cells, DOORBELL);
+    const answered = Atomics.load(cells, wire.RES_ID);
+    Atomics.store(cells, wire.REQ_REF, index);
+    Atomics.store(cells, wire.REQ_ID, id);
+    Atomics.add(cells, wire.DOORBELL, 1);
+    Atomics.notify(cells, wire.DOORBELL);
     this.#fastId = id;
     this.#fastChecks = 0;
     watchFast(this.#checkFast);
-    const waiting = Atomics.waitAsync(cells, RES_ID, answered);
+    const waiting = Atomics.waitAsync(cells, wire.RES_ID, answered);
     if (waiting.async) waiting.value.then(this.#checkFast);
     else queueMicrotask(() => this.#checkFast());
     return true;
@@ -616,17 +595,17 @@ export class TaskWorker implements Disposable {
     const id = this.#fastId;
     const cells = this.#cells;
     if (id === 0) return false;
-    if (Atomics.load(cells, RES_ID) !== id) {
+    if (Atomics.load(cells, wire.RES_ID) !== id) {
       // Still in the mailbox after a few looks: the host may have slept through its wake-up
       // (Atomics.waitAsync wake-ups are not always delivered to an idle event loop), so send a
       // message, which always wakes it.
-      if (++this.#fastChecks === 3 && Atomics.load(cells, REQ_ID) === id && !this.#broken) {
-        this.#worker!.postMessage([POKE]);
+      if (++this.#fastChecks === 3 && Atomics.load(cells, wire.REQ_ID) === id && !this.#broken) {
+        this.#worker!.postMessage([wire.POKE]);
       }
       return false;
     }
-    if (Atomics.load(cells, RES_KIND) !== RES_VALUE) return false; // the answer comes by message
-    const value = readSimple(this.#mailbox, RES_OFFSET);
+    if (Atomics.load(cells, wire.RES_KIND) !== wire.RES_VALUE) return false; // the answer comes by message
+    const value = readSimple(this.#mailbox, wire.RES_OFFSET);
     const call = this.#take(id)!;
     call.settle(id - call.firstId, { ok: true, value });
     return true;
@@ -634,8 +613,8 @@ export class TaskWorker implements Disposable {
 
   // Tells the host that a message is on its way, waking it if it is blocked.
   #ring(): void {
-    Atomics.add(this.#cells, DOORBELL, 1);
-    if (Atomics.load(this.#cells, BLOCKED) !== 0) Atomics.notify(this.#cells, DOORBELL);
+    Atomics.add(this.#cells, wire.DOORBELL, 1);
+    if (Atomics.load(this.#cells, wire.BLOCKED) !== 0) Atomics.notify(this.#cells, wire.DOORBELL);
   }
 
   #flush(): void {
@@ -643,7 +622,7 @@ export class TaskWorker implements Disposable {
     this.#out = undefined;
     if (out === undefined || this.#broken) return;
     const message: CallsMessage = [
-      CALLS,
+      wire.CALLS,
       out.firstId,
       out.defs.length === 0 ? 0 : out.defs,
       out.sameRef ? out.refs[0] : out.refs,
@@ -661,7 +640,9 @@ export class TaskWorker implements Disposable {
   // Some argument could not be cloned: send the calls one at a time so only those fail.
   #sendOneByOne(out: Outgoing): void {
     if (out.defs.length > 0) {
-      this.#worker!.postMessage([CALLS, out.firstId, out.defs, 0, [], 0] satisfies CallsMessage);
+      this.#worker!.postMessage(
+        [wire.CALLS, out.firstId, out.defs, 0, [], 0] satisfies CallsMessage,
+      );
       this.#ring();
     }
     for (let i = 0; i < out.argsList.length; i++) {
@@ -669,7 +650,7 @@ export class TaskWorker implements Disposable {
       try {
         this.#worker!.postMessage(
           [
-            CALLS,
+            wire.CALLS,
             id,
             0,
             out.refs[i],
@@ -721,10 +702,10 @@ export class TaskWorker implements Disposable {
   }
 
   #receive(message: HostReply): void {
-    if (message[0] === DONE) this.#done(message);
-    else if (message[0] === GONE) this.#gone(message);
-    else if (message[0] === READY) this.#started();
-    else if (message[0] === PROGRESS) this.#progress(message[1], message[2]);
+    if (message[0] === wire.DONE) this.#done(message);
+    else if (message[0] === wire.GONE) this.#gone(message);
+    else if (message[0] === wire.READY) this.#started();
+    else if (message[0] === wire.PROGRESS) this.#progress(message[1], message[2]);
   }
 
   #progress(id: number, value: unknown): void {
@@ -772,9 +753,9 @@ export class TaskWorker implements Disposable {
       }
       const status = (special as unknown[])[mark + 1];
       const payload = (special as unknown[])[mark + 2];
-      if (status === ERROR) {
+      if (status === wire.ERROR) {
         call.settle(index, { ok: false, error: recordToError(payload as ThrownRecord) });
-      } else if (status === SHARED_VALUE) {
+      } else if (status === wire.SHARED_VALUE) {
         decode(payload).then(
           (value) => call.settle(index, { ok: true, value }),
           (error) => call.settle(index, { ok: false, error }),
@@ -817,13 +798,13 @@ export class TaskWorker implements Disposable {
     void this.#worker?.terminate();
     markIsolateDead(this.id);
     const cells = this.#cells;
-    Atomics.store(cells, STOP, 1);
-    Atomics.notify(cells, DOORBELL);
-    Atomics.notify(cells, RES_ID);
+    Atomics.store(cells, wire.STOP, 1);
+    Atomics.notify(cells, wire.DOORBELL);
+    Atomics.notify(cells, wire.RES_ID);
     this.#fastId = 0;
     fastWaiting.delete(this.#checkFast);
     if (fastWaiting.size === 0) stopRescue();
-    const startedId = Atomics.load(cells, STARTED);
+    const startedId = Atomics.load(cells, wire.STARTED);
     const pending = this.#pending;
     const head = this.#head;
     const headId = this.#headId;
