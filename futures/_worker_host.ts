@@ -284,22 +284,32 @@ async function drain(): Promise<void> {
   arm();
 }
 
-// Back on the event loop: wake up for the next fast call.
+// Back on the event loop: wake up for the next fast call. The wait is on the doorbell as it is
+// now, not on `consumed`: the parent rings after posting a message, so the host may already have
+// consumed a ring the parent has not made yet, and a wait on `consumed` would then end at once and
+// leave nothing waiting for the next fast call.
 function arm(): void {
   if (armed || gone) return;
-  const waiting = Atomics.waitAsync(cells, DOORBELL, consumed);
-  if (!waiting.async) {
-    // Work arrived meanwhile: a fast call now, or a message the event loop will deliver.
-    if (!running && pollMailbox()) void drain();
-    return;
+  for (;;) {
+    const waiting = Atomics.waitAsync(cells, DOORBELL, Atomics.load(cells, DOORBELL));
+    if (waiting.async) {
+      armed = true;
+      waiting.value.then(woken);
+      return;
+    }
+    // Rung in between: a fast call now, or a message the event loop will deliver.
+    if (!running && pollMailbox()) {
+      void drain();
+      return;
+    }
   }
-  armed = true;
-  waiting.value.then(() => {
-    armed = false;
-    if (running || gone) return;
-    if (pollMailbox()) void drain();
-    else if (Atomics.load(cells, DOORBELL) === consumed) arm();
-  });
+}
+
+function woken(): void {
+  armed = false;
+  if (running || gone) return;
+  if (pollMailbox()) void drain();
+  else arm();
 }
 
 // The host's end, told to the parent on the results channel, after the results.
