@@ -5,12 +5,16 @@
  *
  * ```sh
  * deno run -A tools/fair_load_stress.ts [--rounds 200] [--timeout 30] [--hogs 2] [--budget 1800]
+ *   [--load fair|crashes]
  * ```
  *
  * - `--rounds`: how many rounds (a new pool each round, as the demo does).
  * - `--timeout`: seconds a round may take before it counts as stuck.
  * - `--hogs`: how many `deno eval 'for(;;){}'` children load the cores meanwhile.
  * - `--budget`: seconds the whole run may take; rounds not started by then are skipped.
+ * - `--load`: `fair` (the default) is item 64's fair load; `crashes` is the worker pool test's
+ *   stress instead: 2,000 tasks over 4 workers, a third of them waiting 1 ms, every seventh
+ *   failing and every 250th crashing its worker.
  *
  * A stuck round prints what can be seen from outside: the pool's `workerCount` and `waiting`,
  * how many results `map` had yielded, each live worker's shared control cells (read through
@@ -28,6 +32,7 @@ import { WorkerPoolExecutor } from "@tandem/tandem/parallel";
 import { CONTROL_BYTES } from "../futures/_protocol.ts";
 import { FAIR_LOAD, NUMBERS } from "../demo/item64_gcd.ts";
 import { gcd } from "../examples/tasks.ts";
+import { crashLater, maybeFail } from "../tests/parallel/_tasks.ts";
 
 const CELL_NAMES = ["STARTED", "DOORBELL", "BLOCKED", "REQ_ID", "REQ_REF", "RES_ID", "RES_KIND"];
 
@@ -68,6 +73,10 @@ const TIMEOUT_MS = option("timeout", 30) * 1000;
 const HOGS = option("hogs", 2);
 const BUDGET_MS = option("budget", 1800) * 1000;
 const GRACE_MS = 10_000;
+const LOAD = Deno.args.includes("--load") ? Deno.args[Deno.args.indexOf("--load") + 1] : "fair";
+if (LOAD !== "fair" && LOAD !== "crashes") {
+  throw new RangeError(`Cannot run: '--load' must be fair or crashes, received ${LOAD}`);
+}
 
 function threadStates(): string {
   try {
@@ -134,22 +143,45 @@ const expected = FAIR_LOAD.map((pair) => gcd(pair) as number).join();
 async function round(index: number): Promise<RoundResult> {
   const start = performance.now();
   controls.length = 0;
-  const pool = new WorkerPoolExecutor({ maxWorkers: 2 });
+  const pool = new WorkerPoolExecutor({ maxWorkers: LOAD === "fair" ? 2 : 4 });
   let phase = "warm-up";
   let yielded = 0;
-  const work = (async () => {
-    for await (const _ of pool.map(gcd, NUMBERS)) yielded++;
-    phase = "fair load";
-    yielded = 0;
-    const results: number[] = [];
-    for await (const value of pool.map(gcd, FAIR_LOAD)) {
-      results.push(value);
-      yielded++;
-    }
-    phase = "shutdown";
-    await pool.shutdown();
-    return results;
-  })();
+  const unsettled = new Set<number>();
+  const work = LOAD === "fair"
+    ? (async () => {
+      for await (const _ of pool.map(gcd, NUMBERS)) yielded++;
+      phase = "fair load";
+      yielded = 0;
+      const results: number[] = [];
+      for await (const value of pool.map(gcd, FAIR_LOAD)) {
+        results.push(value);
+        yielded++;
+      }
+      phase = "shutdown";
+      await pool.shutdown();
+      return results.join();
+    })()
+    : (async () => {
+      phase = "crashes";
+      const futures = [];
+      for (let n = 1; n <= 2000; n++) {
+        unsettled.add(n);
+        const future = n % 250 === 0
+          ? pool.submit(crashLater, `crash ${n}`)
+          : pool.submit(maybeFail, n, n % 3 === 0 ? 1 : 0);
+        const settle = () => {
+          unsettled.delete(n);
+          yielded++;
+        };
+        future.then(settle, settle);
+        futures.push(future);
+      }
+      const outcomes = await Promise.allSettled(futures);
+      phase = "shutdown";
+      await pool.shutdown();
+      const broken = outcomes.filter((o, i) => (i + 1) % 250 === 0 && o.status === "rejected");
+      return broken.length === 8 ? "ok" : `${broken.length} of 8 crashes failed their task`;
+    })();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<"late">((resolve) =>
     timer = setTimeout(() => resolve("late"), TIMEOUT_MS)
@@ -157,14 +189,15 @@ async function round(index: number): Promise<RoundResult> {
   try {
     const first = await Promise.race([work, late]);
     if (first !== "late") {
-      if (first.join() !== expected) return { ok: false, why: "wrong results" };
+      if (first !== (LOAD === "fair" ? expected : "ok")) return { ok: false, why: "wrong results" };
       return { ok: true, ms: performance.now() - start };
     }
     const stuckIn = phase;
     console.log(
       `round ${index}: STUCK after ${TIMEOUT_MS / 1000} s in the ${phase} ` +
-        `(map had yielded ${yielded}); workerCount=${pool.workerCount} waiting=${pool.waiting} ` +
-        `liveWorkers=${liveWorkers().size}`,
+        `(${yielded} results in); workerCount=${pool.workerCount} waiting=${pool.waiting} ` +
+        `liveWorkers=${liveWorkers().size}` +
+        (unsettled.size > 0 ? ` unsettled tasks: ${[...unsettled].slice(0, 10).join(", ")}` : ""),
     );
     console.log(controlCells());
     console.log(threadStates());
@@ -223,7 +256,7 @@ async function main(): Promise<number> {
     Deno.removeSignalListener("SIGTERM", stopOnSignal);
   }
   console.log(
-    `fair load stress: ${ran} rounds, ${failures.length} stuck or wrong, ${HOGS} hogs, ` +
+    `${LOAD} load stress: ${ran} rounds, ${failures.length} stuck or wrong, ${HOGS} hogs, ` +
       `${((performance.now() - began) / 1000).toFixed(0)} s`,
   );
   for (const failure of failures) console.log(`  ${failure}`);
