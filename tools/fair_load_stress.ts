@@ -29,7 +29,7 @@
  */
 
 import { WorkerPoolExecutor } from "@tandem/tandem/parallel";
-import { CONTROL_BYTES } from "../futures/_protocol.ts";
+import { CONTROL_BYTES, DOORBELL } from "../futures/_protocol.ts";
 import { FAIR_LOAD, NUMBERS } from "../demo/item64_gcd.ts";
 import { gcd } from "../examples/tasks.ts";
 import { crashLater, maybeFail } from "../tests/parallel/_tasks.ts";
@@ -208,6 +208,20 @@ async function round(index: number): Promise<RoundResult> {
     ]);
     console.log(`round ${index}: ${graceful} ${GRACE_MS / 1000} s later`);
     console.log(controlCells());
+    if (graceful !== "finished") {
+      // A probe: wake every live host's Atomics.waitAsync on its doorbell. If the round then
+      // finishes, a host had slept through a message that was waiting for it.
+      for (const ref of controls) {
+        const buffer = ref.deref();
+        if (buffer !== undefined) Atomics.notify(new Int32Array(buffer), DOORBELL);
+      }
+      const probed = await Promise.race([
+        work.then(() => "finished after a doorbell notify"),
+        new Promise<string>((resolve) => timer = setTimeout(() => resolve("still stuck"), 3000)),
+      ]);
+      console.log(`round ${index}: ${probed}`);
+      return { ok: false, why: `stuck in the ${stuckIn} (${probed} after the grace period)` };
+    }
     return { ok: false, why: `stuck in the ${stuckIn} (${graceful} after the grace period)` };
   } finally {
     clearTimeout(timer);
