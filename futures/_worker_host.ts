@@ -251,7 +251,8 @@ async function drain(): Promise<void> {
       if (!(await runQueued())) return;
       currentId = 0;
       flush();
-      if (pollMailbox()) continue;
+      // A message taken in while this loop ran (even during flush) is run before going idle.
+      if (pollMailbox() || segments[head] !== undefined) continue;
       if (Atomics.load(cells, wire.DOORBELL) !== consumed || Atomics.load(cells, wire.STOP) !== 0) {
         break;
       }
@@ -259,31 +260,42 @@ async function drain(): Promise<void> {
       Atomics.store(cells, wire.BLOCKED, 1);
       Atomics.wait(cells, wire.DOORBELL, consumed, wire.IDLE_BLOCK_MS);
       Atomics.store(cells, wire.BLOCKED, 0);
-      if (!pollMailbox()) break;
+      if (!pollMailbox() && segments[head] === undefined) break;
     }
   } finally {
     running = false;
     currentId = 0;
   }
-  arm();
+  if (!gone && segments[head] !== undefined) void drain();
+  else arm();
 }
 
-// Back on the event loop: wake up for the next fast call.
+// Back on the event loop: wake up for the next fast call. The wait is on the doorbell as it is
+// now, not on `consumed`: the parent rings after posting a message, so the host may already have
+// consumed a ring the parent has not made yet, and a wait on `consumed` would then end at once and
+// leave nothing waiting for the next fast call.
 function arm(): void {
   if (armed || gone) return;
-  const waiting = Atomics.waitAsync(cells, wire.DOORBELL, consumed);
-  if (!waiting.async) {
-    // Work arrived meanwhile: a fast call now, or a message the event loop will deliver.
-    if (!running && pollMailbox()) void drain();
-    return;
+  for (;;) {
+    const waiting = Atomics.waitAsync(cells, wire.DOORBELL, Atomics.load(cells, wire.DOORBELL));
+    if (waiting.async) {
+      armed = true;
+      waiting.value.then(woken);
+      return;
+    }
+    // Rung in between: a fast call now, or a message the event loop will deliver.
+    if (!running && pollMailbox()) {
+      void drain();
+      return;
+    }
   }
-  armed = true;
-  waiting.value.then(() => {
-    armed = false;
-    if (running || gone) return;
-    if (pollMailbox()) void drain();
-    else if (Atomics.load(cells, wire.DOORBELL) === consumed) arm();
-  });
+}
+
+function woken(): void {
+  armed = false;
+  if (running || gone) return;
+  if (pollMailbox()) void drain();
+  else arm();
 }
 
 // The host's end, told to the parent on the results channel, after the results.
@@ -294,9 +306,10 @@ function goAway(reason: GoneReason, detail: GoneMessage[3]): void {
   post([wire.GONE, reason, currentId, detail] satisfies GoneMessage);
 }
 
-function crash(error: unknown): never {
+// An uncaught error ends the host: it reports and stops taking calls, and the parent, on GONE,
+// terminates the worker (ending the thread from inside here is left to exits the task asked for).
+function crash(error: unknown): void {
   goAway("crash", errorToRecord(error));
-  return exitThread(1);
 }
 
 // Every way a task can end this thread is reported first.
@@ -363,7 +376,7 @@ const context: TaskContext = {
 };
 provideTaskContext(() => context);
 
-port.on("message", (message: HostRequest) => {
+function receive(message: HostRequest): void {
   if (gone) return;
   if (message[0] === wire.CANCEL_CALL) {
     const id = message[1];
@@ -373,8 +386,11 @@ port.on("message", (message: HostRequest) => {
     return;
   }
   if (message[0] !== wire.CALLS) {
-    // A POKE: a fast call may wait in the mailbox while this loop slept through its wake-up.
-    if (!running && pollMailbox()) void drain();
+    // A POKE: the parent sees a call of its own not started while this host looks idle (a fast
+    // call in the mailbox, or a message this loop took in without starting on it).
+    if (running) return;
+    if (pollMailbox() || segments[head] !== undefined) void drain();
+    else arm();
     return;
   }
   consumed++;
@@ -396,7 +412,19 @@ port.on("message", (message: HostRequest) => {
   if (running) return;
   if (segments[head] !== undefined) void drain();
   else arm();
-});
+}
+
+// Deno's `parentPort.on("message")` walks every message, key by key, looking for MessagePorts to
+// patch: a cost per call that tandem, which never sends ports, does not need. Its
+// `addEventListener` hands over the message as it came (and keeps the worker alive the same way).
+const listenable = port as unknown as {
+  addEventListener?: (type: "message", fn: (event: MessageEvent<HostRequest>) => void) => void;
+};
+if (denoGlobal !== undefined && typeof listenable.addEventListener === "function") {
+  listenable.addEventListener("message", (event) => receive(event.data));
+} else {
+  port.on("message", receive);
+}
 
 adoptIsolateRegistry(init.registry, init.isolate);
 post([wire.READY]);

@@ -68,6 +68,9 @@ export interface CallOptions {
   onProgress?(value: unknown): void;
 }
 
+/** How often a busy worker is checked for a call that the host has not started. */
+const STALL_CHECK_MS = 500;
+
 /** How long a worker may take to start before it counts as failed to start. */
 const START_TIMEOUT_MS = 30_000;
 
@@ -208,6 +211,8 @@ export class TaskWorker implements Disposable {
   #ready = false;
   #exitCode: number | undefined = undefined;
   #referenced = false;
+  #stallTimer: ReturnType<typeof setInterval> | undefined = undefined;
+  #stalledAt = 0;
   #startTimer: ReturnType<typeof setTimeout> | undefined;
   #onBroken: ((error: BrokenExecutorError, started: boolean) => void) | undefined;
   #onReady: (() => void) | undefined;
@@ -729,9 +734,35 @@ export class TaskWorker implements Disposable {
   #hold(busy: boolean): void {
     if (busy === this.#referenced || this.#worker === undefined) return;
     this.#referenced = busy;
-    if (busy) this.#worker.ref();
-    else this.#worker.unref();
+    if (busy) {
+      this.#worker.ref();
+      if (this.#stallTimer === undefined) {
+        this.#stallTimer = setInterval(this.#checkStall, STALL_CHECK_MS);
+        unrefTimer(this.#stallTimer);
+      }
+    } else {
+      this.#worker.unref();
+    }
   }
+
+  // While calls are in flight: if the oldest has not started over two looks in a row while the
+  // call before it has settled (the host has nothing of ours to run), poke the host. This
+  // recovers a host that took a message in without starting on it.
+  #checkStall = (): void => {
+    if (this.#busy === 0 || this.#broken) {
+      clearInterval(this.#stallTimer);
+      this.#stallTimer = undefined;
+      this.#stalledAt = 0;
+      return;
+    }
+    const notStarted = Atomics.load(this.#cells, wire.STARTED) < this.#headId;
+    if (!notStarted || !this.#ready) {
+      this.#stalledAt = 0;
+      return;
+    }
+    if (this.#stalledAt === this.#headId) this.#worker!.postMessage([wire.POKE]);
+    this.#stalledAt = this.#headId;
+  };
 
   #done([, firstId, values, special]: DoneMessage): void {
     let marks: Map<number, number> | undefined;
@@ -791,6 +822,8 @@ export class TaskWorker implements Disposable {
     );
     this.#broken = error;
     this.#brokenWhat = what;
+    clearInterval(this.#stallTimer);
+    this.#stallTimer = undefined;
     this.#out = undefined;
     live.delete(this);
     clearTimeout(this.#startTimer);
