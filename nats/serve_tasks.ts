@@ -15,19 +15,8 @@ import {
 } from "@tandem/tandem/parallel";
 import { contentHash, fromAddress, isLocal, rootUrl } from "./_address.ts";
 import { checkName, ensureConsumer, ensureStream, open, serverList } from "./_connection.ts";
-import {
-  CONSUMER,
-  type Decision,
-  decode,
-  type DoneRequest,
-  encode,
-  ID_HEADER,
-  REPLY_HEADER,
-  type StartRequest,
-  streamName,
-  type TaskPayload,
-  type WireOutcome,
-} from "./_protocol.ts";
+import type { Decision, DoneRequest, StartRequest, TaskPayload, WireOutcome } from "./_protocol.ts";
+import * as wire from "./_protocol.ts";
 
 /** Options for {@linkcode serveTasks}. */
 export interface ServeTasksOptions {
@@ -198,7 +187,7 @@ export async function serveTasks(options: ServeTasksOptions): Promise<TaskServer
   try {
     await ensureStream(jsm, name, undefined);
     await ensureConsumer(jsm, name, ackWait, maxDeliver);
-    const consumer = await jetstream(nc).consumers.get(streamName(name), CONSUMER);
+    const consumer = await jetstream(nc).consumers.get(wire.streamName(name), wire.CONSUMER);
     const pool: LocalPool = options.pool === "process"
       ? new ProcessPoolExecutor({ maxWorkers })
       : new WorkerPoolExecutor({ maxWorkers });
@@ -304,8 +293,8 @@ class Server implements TaskServer {
       msg.nak();
       return;
     }
-    const reply = msg.headers?.get(REPLY_HEADER) ?? "";
-    const id = Number(msg.headers?.get(ID_HEADER));
+    const reply = msg.headers?.get(wire.REPLY_HEADER) ?? "";
+    const id = Number(msg.headers?.get(wire.ID_HEADER));
     if (reply === "" || !Number.isInteger(id)) {
       msg.term("not a tandem task");
       return;
@@ -362,14 +351,14 @@ class Server implements TaskServer {
 
   async #askToStart(reply: string, list: Held[]): Promise<void> {
     const request: StartRequest = { kind: "start", worker: this.id, ids: list.map((h) => h.id) };
-    const answer = await this.#ask(reply, encode(request));
+    const answer = await this.#ask(reply, wire.encode(request));
     if (answer === "gone" || answer === "lost") {
       // The submitter has gone: its tasks are dropped unrun. Lost (no answer for a while): the
       // tasks go back to the queue for a later try.
       for (const held of list) this.#release(held, answer === "gone" ? "term" : "nak");
       return;
     }
-    const decisions = decode<Decision[]>(answer);
+    const decisions = wire.decode<Decision[]>(answer);
     list.forEach((held, index) => {
       if (decisions[index] !== "go") this.#release(held, "term");
       else this.#track(this.#run(held));
@@ -398,7 +387,7 @@ class Server implements TaskServer {
   async #run(held: Held): Promise<void> {
     let outcome: WireOutcome | WireOutcome[];
     try {
-      const payload = decode<TaskPayload>(held.msg.data);
+      const payload = wire.decode<TaskPayload>(held.msg.data);
       const fn = await this.#resolve(payload);
       const timeout = payload.timeout;
       const call = (args: unknown[]) =>
@@ -468,7 +457,7 @@ class Server implements TaskServer {
       results: list.map(([held, outcome]) => [held.id, outcome]),
     };
     try {
-      data = encode(request);
+      data = wire.encode(request);
     } catch {
       // A result that cannot be cloned: report each on its own, failing the ones that cannot.
       if (list.length > 1) {

@@ -7,42 +7,25 @@ import {
   TaskWorker,
 } from "@tandem/tandem/futures";
 import { SharedCounter } from "../parallel/_shared.ts";
-import {
-  addToCounter,
-  closeSelf,
-  crashLater,
-  echo,
-  exitWith,
-  failWith,
-  hang,
-  isolateId,
-  makeCounter,
-  noop,
-  rejectLater,
-  rejectUnhandled,
-  returnFunction,
-  sleep,
-  square,
-  typesOf,
-} from "../parallel/_tasks.ts";
+import * as tasks from "../parallel/_tasks.ts";
 
 Deno.test("TaskWorker.run() returns the task's result, through either lane", async () => {
   using worker = new TaskWorker();
   // The first call of a task travels by message; later ones by the shared mailbox when idle.
-  assert.equal(await worker.run(square, [7]), 49);
-  assert.equal(await worker.run(square, [8]), 64);
-  assert.deepEqual(await worker.run(echo, [{ a: [1, "two", null, true], b: -0.5 }]), {
+  assert.equal(await worker.run(tasks.square, [7]), 49);
+  assert.equal(await worker.run(tasks.square, [8]), 64);
+  assert.deepEqual(await worker.run(tasks.echo, [{ a: [1, "two", null, true], b: -0.5 }]), {
     a: [1, "two", null, true],
     b: -0.5,
   });
-  assert.equal(await worker.run(echo, ["ü€😀".repeat(100)]), "ü€😀".repeat(100));
-  assert.equal(Object.is(await worker.run(echo, [-0]), -0), true);
-  assert.equal(await worker.run(noop, []), undefined);
+  assert.equal(await worker.run(tasks.echo, ["ü€😀".repeat(100)]), "ü€😀".repeat(100));
+  assert.equal(Object.is(await worker.run(tasks.echo, [-0]), -0), true);
+  assert.equal(await worker.run(tasks.noop, []), undefined);
   // Values the mailbox does not carry take the message lane and keep their types.
   const when = new Date(0);
-  assert.deepEqual(await worker.run(echo, [new Map([[1, when]])]), new Map([[1, when]]));
+  assert.deepEqual(await worker.run(tasks.echo, [new Map([[1, when]])]), new Map([[1, when]]));
   assert.deepEqual(
-    await worker.run(typesOf, [{
+    await worker.run(tasks.typesOf, [{
       m: new Map(),
       s: new Set(),
       d: when,
@@ -57,9 +40,9 @@ Deno.test("TaskWorker runs calls one at a time, in the order they were made", as
   using worker = new TaskWorker();
   const started = performance.now();
   const results = await Promise.all([
-    worker.run(sleep, [30, "first"]),
-    worker.run(square, [3]),
-    worker.run(sleep, [1, "third"]),
+    worker.run(tasks.sleep, [30, "first"]),
+    worker.run(tasks.square, [3]),
+    worker.run(tasks.sleep, [1, "third"]),
   ]);
   assert.deepEqual(results, ["first", 9, "third"]);
   assert.ok(performance.now() - started >= 30);
@@ -68,30 +51,30 @@ Deno.test("TaskWorker runs calls one at a time, in the order they were made", as
 
 Deno.test("a task's exception comes back with its class name, message, stack and properties", async () => {
   using worker = new TaskWorker();
-  const error = await worker.run(failWith, ["bad input", 42]).catch((e) => e);
+  const error = await worker.run(tasks.failWith, ["bad input", 42]).catch((e) => e);
   assert.ok(error instanceof Error);
   assert.equal(error.name, "ValidationError");
   assert.equal(error.message, "bad input");
   assert.equal((error as { code?: number }).code, 42);
   assert.match(error.stack ?? "", /failWith/);
-  await assert.rejects(worker.run(rejectLater, ["late"]), (e) => e instanceof RangeError);
+  await assert.rejects(worker.run(tasks.rejectLater, ["late"]), (e) => e instanceof RangeError);
   // The worker is fine afterwards.
-  assert.equal(await worker.run(square, [2]), 4);
+  assert.equal(await worker.run(tasks.square, [2]), 4);
 });
 
 Deno.test("arguments that cannot be cloned reject with a TypeError naming the task", async () => {
   using worker = new TaskWorker();
   await assert.rejects(
-    worker.run(echo, [() => 1]),
+    worker.run(tasks.echo, [() => 1]),
     (e) =>
       e instanceof TypeError && /Cannot run task 'echo' from .*_tasks\.ts/.test(e.message) &&
       /cannot be structured-cloned/.test(e.message),
   );
   // Calls made in the same tick are unaffected by their neighbour's bad argument.
   const [good, bad, alsoGood] = await Promise.allSettled([
-    worker.run(square, [5]),
-    worker.run(echo, [Symbol("no")]),
-    worker.run(square, [6]),
+    worker.run(tasks.square, [5]),
+    worker.run(tasks.echo, [Symbol("no")]),
+    worker.run(tasks.square, [6]),
   ]);
   assert.deepEqual(good, { status: "fulfilled", value: 25 });
   assert.equal(bad.status, "rejected");
@@ -101,8 +84,8 @@ Deno.test("arguments that cannot be cloned reject with a TypeError naming the ta
 Deno.test("a result that cannot be cloned fails only its own call", async () => {
   using worker = new TaskWorker();
   const [bad, good] = await Promise.allSettled([
-    worker.run(returnFunction, []),
-    worker.run(square, [4]),
+    worker.run(tasks.returnFunction, []),
+    worker.run(tasks.square, [4]),
   ]);
   assert.equal(bad.status, "rejected");
   assert.match(
@@ -116,12 +99,12 @@ Deno.test("a crash fails the running call, rejects later calls as not started, a
   const broken: BrokenExecutorError[] = [];
   const worker = new TaskWorker({ onBroken: (error) => broken.push(error) });
   try {
-    const id = await worker.run(isolateId, []);
+    const id = await worker.run(tasks.isolateId, []);
     assert.equal(id, worker.id);
     assert.equal(isIsolateAlive(id), true);
-    const before = worker.run(square, [3]);
-    const running = worker.run(crashLater, ["boom"]);
-    const after = worker.run(square, [4]);
+    const before = worker.run(tasks.square, [3]);
+    const running = worker.run(tasks.crashLater, ["boom"]);
+    const after = worker.run(tasks.square, [4]);
     assert.equal(await before, 9);
     await assert.rejects(
       running,
@@ -139,7 +122,7 @@ Deno.test("a crash fails the running call, rejects later calls as not started, a
     assert.equal(worker.broken, true);
     assert.equal(isIsolateAlive(id), false);
     assert.equal(broken.length, 1);
-    await assert.rejects(worker.run(square, [1]), BrokenExecutorError);
+    await assert.rejects(worker.run(tasks.square, [1]), BrokenExecutorError);
   } finally {
     worker.terminate();
   }
@@ -148,9 +131,9 @@ Deno.test("a crash fails the running call, rejects later calls as not started, a
 Deno.test("attempt() reports a crash's victims: the running call fails, later calls are undefined", async () => {
   using worker = new TaskWorker();
   const outcomes = await Promise.all([
-    worker.attempt(square, [2]),
-    worker.attempt(rejectUnhandled, ["unhandled"]),
-    worker.attempt(square, [3]),
+    worker.attempt(tasks.square, [2]),
+    worker.attempt(tasks.rejectUnhandled, ["unhandled"]),
+    worker.attempt(tasks.square, [3]),
   ]);
   assert.deepEqual(outcomes[0], { ok: true, value: 4 });
   assert.ok(!outcomes[1]?.ok && outcomes[1]?.error instanceof BrokenExecutorError);
@@ -162,7 +145,7 @@ Deno.test("self.close() and Deno.exit() in a task are detected, not left hanging
   await t.step("self.close()", async () => {
     using worker = new TaskWorker();
     await assert.rejects(
-      worker.run(closeSelf, []),
+      worker.run(tasks.closeSelf, []),
       (e) => e instanceof BrokenExecutorError && /closed itself \(self.close\(\)\)/.test(e.message),
     );
     assert.equal(worker.broken, true);
@@ -170,7 +153,7 @@ Deno.test("self.close() and Deno.exit() in a task are detected, not left hanging
   await t.step("Deno.exit()", async () => {
     using worker = new TaskWorker();
     await assert.rejects(
-      worker.run(exitWith, [3]),
+      worker.run(tasks.exitWith, [3]),
       (e) => e instanceof BrokenExecutorError && /exited \(Deno\.exit\(3\)\)/.test(e.message),
     );
   });
@@ -178,7 +161,7 @@ Deno.test("self.close() and Deno.exit() in a task are detected, not left hanging
 
 Deno.test("terminate() rejects calls in flight and is idempotent", async () => {
   const worker = new TaskWorker();
-  const running = worker.run(hang, []);
+  const running = worker.run(tasks.hang, []);
   await new Promise((resolve) => setTimeout(resolve, 50));
   worker.terminate();
   worker.terminate();
@@ -191,30 +174,30 @@ Deno.test("terminate() rejects calls in flight and is idempotent", async () => {
 
 Deno.test("runBatch() and attemptBatch() run many calls in one message, each with its outcome", async () => {
   using worker = new TaskWorker();
-  const outcomes = await worker.runBatch(square, Array.from({ length: 1000 }, (_, i) => [i]));
+  const outcomes = await worker.runBatch(tasks.square, Array.from({ length: 1000 }, (_, i) => [i]));
   assert.equal(outcomes.length, 1000);
   assert.deepEqual(outcomes[999], { ok: true, value: 999 * 999 });
-  const mixed = await worker.attemptBatch(failWith, [["a"], ["b"]]);
+  const mixed = await worker.attemptBatch(tasks.failWith, [["a"], ["b"]]);
   assert.equal(mixed.length, 2);
   assert.ok(
     mixed.every((o) => o !== undefined && !o.ok && (o.error as Error).name === "ValidationError"),
   );
-  assert.deepEqual(await worker.runBatch(square, []), []);
+  assert.deepEqual(await worker.runBatch(tasks.square, []), []);
 });
 
 Deno.test("a shareable argument arrives live: the worker and this isolate share its memory", async () => {
   using worker = new TaskWorker();
   const counter = new SharedCounter();
-  assert.equal(await worker.run(addToCounter, [counter, 5]), 5);
+  assert.equal(await worker.run(tasks.addToCounter, [counter, 5]), 5);
   counter.add(10);
-  assert.equal(await worker.run(addToCounter, [counter, 1]), 16);
+  assert.equal(await worker.run(tasks.addToCounter, [counter, 1]), 16);
   // Nested in an array it is found too, and a shareable result comes back live.
-  const [back] = (await worker.run(echo, [[counter]])) as SharedCounter[];
+  const [back] = (await worker.run(tasks.echo, [[counter]])) as SharedCounter[];
   assert.ok(back instanceof SharedCounter && back !== counter);
   assert.equal(back.value, 16);
-  const made = await worker.run(makeCounter, [3]);
+  const made = await worker.run(tasks.makeCounter, [3]);
   assert.ok(made instanceof SharedCounter);
-  assert.equal(await worker.run(addToCounter, [made, 1]), 4);
+  assert.equal(await worker.run(tasks.addToCounter, [made, 1]), 4);
   assert.equal(made.value, 4);
 });
 
@@ -222,7 +205,7 @@ Deno.test("each worker has its own isolate id, distinct from this one", async ()
   using a = new TaskWorker({ name: "named-worker" });
   using b = new TaskWorker();
   assert.equal(a.name, "named-worker");
-  const [ia, ib] = await Promise.all([a.run(isolateId, []), b.run(isolateId, [])]);
+  const [ia, ib] = await Promise.all([a.run(tasks.isolateId, []), b.run(tasks.isolateId, [])]);
   assert.equal(ia, a.id);
   assert.equal(ib, b.id);
   assert.notEqual(ia, ib);
