@@ -89,8 +89,9 @@ export type CallsMessage = [
 ];
 
 /**
- * Parent -> host kind tag: `[POKE]`, "look at the request mailbox". Sent only when a fast call
- * has waited a while untaken, in case the host's `Atomics.waitAsync` wake-up was not delivered.
+ * Parent -> host kind tag: `[POKE]`, "run what you hold". Sent only when the parent's oldest call
+ * has not started over two looks 500 ms apart while the call before it has settled: a safety
+ * net for a host that missed a wake-up or a message it took in.
  */
 export const POKE = 2;
 

@@ -204,7 +204,6 @@ export class TaskWorker implements Disposable {
   #refs: TaskReference[] = [];
   #out: Outgoing | undefined = undefined;
   #fastId = 0;
-  #fastChecks = 0;
   #checkFast = (): boolean => this.#fastAnswered();
   #broken: BrokenExecutorError | undefined = undefined;
   #brokenWhat = "";
@@ -587,7 +586,6 @@ export class TaskWorker implements Disposable {
     Atomics.add(cells, wire.DOORBELL, 1);
     Atomics.notify(cells, wire.DOORBELL);
     this.#fastId = id;
-    this.#fastChecks = 0;
     watchFast(this.#checkFast);
     const waiting = Atomics.waitAsync(cells, wire.RES_ID, answered);
     if (waiting.async) waiting.value.then(this.#checkFast);
@@ -599,16 +597,7 @@ export class TaskWorker implements Disposable {
   #fastAnswered(): boolean {
     const id = this.#fastId;
     const cells = this.#cells;
-    if (id === 0) return false;
-    if (Atomics.load(cells, wire.RES_ID) !== id) {
-      // Still in the mailbox after a few looks: the host may have slept through its wake-up
-      // (Atomics.waitAsync wake-ups are not always delivered to an idle event loop), so send a
-      // message, which always wakes it.
-      if (++this.#fastChecks === 3 && Atomics.load(cells, wire.REQ_ID) === id && !this.#broken) {
-        this.#worker!.postMessage([wire.POKE]);
-      }
-      return false;
-    }
+    if (id === 0 || Atomics.load(cells, wire.RES_ID) !== id) return false;
     if (Atomics.load(cells, wire.RES_KIND) !== wire.RES_VALUE) return false; // the answer comes by message
     const value = readSimple(this.#mailbox, wire.RES_OFFSET);
     const call = this.#take(id)!;
