@@ -19,21 +19,16 @@ import { collect, FAIR_LOAD, NUMBERS, seconds } from "./item64_gcd.ts";
 
 type Gcd = Task<[[number, number]], number>;
 
-/** The task module, as each machine has it in its code folder. */
-function gcdModule(): string {
-  const futures = import.meta.resolve("@tandem/tandem/futures");
-  return `import { task } from "${futures}";
-
-/** The book's naive greatest common divisor (item 64). */
-export const gcd = task(import.meta.url, function gcd(pair: [number, number]): number {
-  const [a, b] = pair;
-  const low = Math.min(a, b);
-  for (let i = low; i > 0; i--) {
-    if (a % i === 0 && b % i === 0) return i;
-  }
-  return 1;
-});
-`;
+/**
+ * The task module, as each machine has it in its code folder: the project's own example tasks
+ * (gcd among them), with their import of the hub pointed at this copy of tandem.
+ */
+async function gcdModule(): Promise<string> {
+  const source = await Deno.readTextFile(new URL("../examples/tasks.ts", import.meta.url));
+  return source.replace(
+    '"../futures/task.ts"',
+    JSON.stringify(import.meta.resolve("../futures/task.ts")),
+  );
 }
 
 /** A worker process: `deno run -A <worker CLI> --server URL --root DIR`. */
@@ -97,7 +92,7 @@ export async function main(): Promise<void> {
     console.log(`nats-server -js -a 127.0.0.1 -p ${server.port} -sd ${server.storeDir}`);
     for (const who of ["submitter", "machine-1", "machine-2"]) {
       const folder = await Deno.makeTempDir({ prefix: `tandem-${who}-` });
-      await Deno.writeTextFile(`${folder}/gcd.ts`, gcdModule());
+      await Deno.writeTextFile(`${folder}/gcd.ts`, await gcdModule());
       folders.push(folder);
     }
     const [mine, ...theirs] = folders;

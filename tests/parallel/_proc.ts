@@ -1,14 +1,7 @@
-// Test helper: what /proc says about a process.
+// Test helper: waiting for a process to end, as /proc shows it.
+import { isRunning } from "../subprocess/_helpers.ts";
 
-/** Whether process `pid` still runs (a zombie waiting for its reaper does not). */
-export function isRunning(pid: number): boolean {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
+export { isRunning };
 
 /** Waits until process `pid` no longer runs, for at most `ms`; returns how long it took. */
 export async function whenGone(pid: number, ms: number): Promise<number> {
