@@ -325,20 +325,29 @@ export class ProcessRunner implements Runner {
         protocolError,
       );
     } else if (!this.#ready) {
+      // The child's own report (its worker host could not load) says most; then its stderr.
+      const crash = this.#crash();
       const printed = new TextDecoder().decode(concat(this.#stderr)).trim().replace(ANSI, "");
       const how = status.signal !== null
         ? `it was killed by ${status.signal}`
         : `it exited with code ${status.code}`;
-      this.#break(`could not start: ${printed || how}`);
-    } else if (this.#gone !== undefined && this.#gone[1] !== null) {
-      const cause = recordToError(this.#gone[1]);
-      const what = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+      this.#break(`could not start: ${crash?.what || printed || how}`, crash?.cause);
+    } else if (this.#crash() !== undefined) {
+      const { what, cause } = this.#crash()!;
       this.#break(`crashed: ${what}`, cause);
     } else if (status.signal !== null) {
       this.#break(`was killed by ${status.signal}`);
     } else {
       this.#break(`exited with code ${status.code}`);
     }
+  }
+
+  // The uncaught error the child reported in its GONE message, if any.
+  #crash(): { what: string; cause: unknown } | undefined {
+    if (this.#gone === undefined || this.#gone[1] === null) return undefined;
+    const cause = recordToError(this.#gone[1]);
+    const what = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+    return { what, cause };
   }
 
   #break(what: string, cause?: unknown): void {

@@ -169,6 +169,15 @@ Deno.test("children get only the permissions in denoArgs", async () => {
   }
 });
 
+Deno.test("a child that may not read the task host fails the task with the platform's message", async () => {
+  await using pool = new ProcessPoolExecutor({ maxWorkers: 1, denoArgs: [] });
+  await assert.rejects(
+    pool.submit(square, 2).result(),
+    (e) =>
+      e instanceof BrokenExecutorError && /could not start: .*Requires read access/.test(e.message),
+  );
+});
+
 Deno.test("shutdown() ends every child process", async () => {
   const pool = new ProcessPoolExecutor({ maxWorkers: 2 });
   const pids = await Promise.all([pool.submit(sleep, 30, 1), pool.submit(processId)]);
