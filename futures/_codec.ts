@@ -157,10 +157,18 @@ const MAX_DEPTH = 16;
 let wView: DataView;
 let wPos = 0;
 let wEnd = 0;
+let wOverflow = false;
+
+// Whether `n` more bytes fit; notes when they do not, so writeSimple can say "too big".
+function room(n: number): boolean {
+  if (wPos + n <= wEnd) return true;
+  wOverflow = true;
+  return false;
+}
 
 function writeString(s: string): boolean {
   const n = s.length;
-  if (wPos + 5 + 2 * n > wEnd) return false;
+  if (!room(5 + 2 * n)) return false;
   wView.setUint8(wPos, T_STRING);
   wView.setUint32(wPos + 1, n, true);
   let p = wPos + 5;
@@ -172,21 +180,21 @@ function writeString(s: string): boolean {
 function writeValue(v: unknown, depth: number): boolean {
   switch (typeof v) {
     case "undefined":
-      if (wPos + 1 > wEnd) return false;
+      if (!room(1)) return false;
       wView.setUint8(wPos++, T_UNDEFINED);
       return true;
     case "boolean":
-      if (wPos + 1 > wEnd) return false;
+      if (!room(1)) return false;
       wView.setUint8(wPos++, v ? T_TRUE : T_FALSE);
       return true;
     case "number":
       if ((v | 0) === v && !Object.is(v, -0)) {
-        if (wPos + 5 > wEnd) return false;
+        if (!room(5)) return false;
         wView.setUint8(wPos, T_INT);
         wView.setInt32(wPos + 1, v, true);
         wPos += 5;
       } else {
-        if (wPos + 9 > wEnd) return false;
+        if (!room(9)) return false;
         wView.setUint8(wPos, T_FLOAT);
         wView.setFloat64(wPos + 1, v, true);
         wPos += 9;
@@ -196,14 +204,14 @@ function writeValue(v: unknown, depth: number): boolean {
       return writeString(v);
     case "object": {
       if (v === null) {
-        if (wPos + 1 > wEnd) return false;
+        if (!room(1)) return false;
         wView.setUint8(wPos++, T_NULL);
         return true;
       }
       if (depth >= MAX_DEPTH) return false;
       if (Array.isArray(v)) {
         const n = v.length;
-        if (wPos + 5 + n > wEnd) return false;
+        if (!room(5 + n)) return false;
         wView.setUint8(wPos, T_ARRAY);
         wView.setUint32(wPos + 1, n, true);
         wPos += 5;
@@ -214,7 +222,7 @@ function writeValue(v: unknown, depth: number): boolean {
       }
       if (!isPlainObject(v)) return false;
       const keys = Object.keys(v);
-      if (wPos + 5 > wEnd) return false;
+      if (!room(5)) return false;
       wView.setUint8(wPos, T_OBJECT);
       wView.setUint32(wPos + 1, keys.length, true);
       wPos += 5;
@@ -230,14 +238,15 @@ function writeValue(v: unknown, depth: number): boolean {
 
 /**
  * Writes `value` into `view` between `start` and `end` if it is a simple value that fits.
- * Returns the end position, or -1 (nothing useful written) if the value is not simple or does
- * not fit.
+ * Returns the end position, or a negative number (nothing useful written): -1 if the value is
+ * not simple, -2 if it did not fit (it may be simple; a bigger space may take it).
  */
 export function writeSimple(view: DataView, start: number, end: number, value: unknown): number {
   wView = view;
   wPos = start;
   wEnd = end;
-  return writeValue(value, 0) ? wPos : -1;
+  wOverflow = false;
+  return writeValue(value, 0) ? wPos : wOverflow ? -2 : -1;
 }
 
 let rView: DataView;

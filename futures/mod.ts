@@ -52,5 +52,6 @@ export { runtimeName } from "./runtime.ts";
 export { type TaskContext, taskContext } from "./context.ts";
 export { type ArgumentDestination, checkTaskArguments } from "./arguments.ts";
 export { type ErrorRecord, errorToRecord, recordToError } from "./error_record.ts";
+export { decodeValue, encodeValue } from "./value_bytes.ts";
 export * from "./checks.ts";
 export * from "./futex.ts";

@@ -4,7 +4,8 @@
  *
  * - A task is a JetStream message on `tandem.<name>.tasks` (stream `TANDEM_<name>`, work-queue
  *   retention), headers `Nats-Msg-Id`, `Tandem-Reply` (the submitter's subject) and `Tandem-Id`,
- *   payload a {@linkcode TaskPayload} in V8's serialization (structured-clone values).
+ *   payload a {@linkcode TaskPayload} as the hub's `encodeValue` writes it (structured-clone values;
+ *   simple ones in tandem's compact format).
  * - Before running, the worker asks the submitter, with a request on `Tandem-Reply`, whether the
  *   tasks it holds may start ({@linkcode StartRequest}); the reply is one {@linkcode Decision}
  *   per id. This is the "started" message that marks futures running, so `cancel()` works only
@@ -15,11 +16,10 @@
  * @module
  */
 
-import { deserialize, serialize } from "node:v8";
-import type { ErrorRecord } from "@tandem/tandem/futures";
+import { decodeValue, encodeValue, type ErrorRecord } from "@tandem/tandem/futures";
 
-/** The protocol version carried in every payload. */
-export const VERSION = 1;
+/** The protocol version carried in every payload (2: payloads in the hub's value bytes). */
+export const VERSION = 2;
 
 /** The stream holding the tasks of executor `name`. */
 export function streamName(name: string): string {
@@ -79,12 +79,12 @@ export interface DoneRequest {
   results: [id: number, outcome: WireOutcome | WireOutcome[]][];
 }
 
-/** Encodes a protocol value (V8 serialization: what structured clone carries). */
+/** Encodes a protocol value (the hub's value bytes: what structured clone carries). */
 export function encode(value: unknown): Uint8Array {
-  return serialize(value);
+  return encodeValue(value);
 }
 
 /** Decodes a protocol value. */
 export function decode<T>(data: Uint8Array): T {
-  return deserialize(data) as T;
+  return decodeValue(data) as T;
 }

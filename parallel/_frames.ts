@@ -1,12 +1,13 @@
 // Private: the wire format between ProcessPoolExecutor and its child processes, over the child's
-// stdin and stdout. A frame is the 4 bytes "TNDM", a little-endian u32 length, and a `node:v8`
-// serialized message, so values keep their structured-clone types (Map, Set, Date, RegExp, typed
-// arrays, errors) across the process boundary. Errors travel as the hub's error records.
+// stdin and stdout. A frame is the 4 bytes "TNDM", a little-endian u32 length, and the message
+// as the hub's `encodeValue` writes it: simple values in tandem's compact format, the rest by
+// `node:v8`, so values keep their structured-clone types (Map, Set, Date, RegExp, typed arrays,
+// errors) across the process boundary. Errors travel as the hub's error records.
 //
 // This is the only format of its own that the process transport keeps: inside the child, calls
 // run on the hub's one worker host (a TaskWorker), so resolution, ordering, batching and exit
 // interception are not written again here.
-import { deserialize, serialize } from "node:v8";
+import { decodeValue, encodeValue } from "@tandem/tandem/futures";
 
 const MAGIC = [0x54, 0x4e, 0x44, 0x4d]; // "TNDM"
 const HEADER = 8;
@@ -23,7 +24,12 @@ export const CANCEL_CALL = 5;
 export const PROGRESS = 6;
 /** Child -> parent: `[READY]`, the start handshake: the child and its worker are up. */
 export const READY = 2;
-/** Child -> parent: `[DONE, outcomes]`, each outcome `[id, status, payload]`. */
+/**
+ * Child -> parent: `[DONE, batches]`, `batches` flat `[firstId, values, special, ...]`: the
+ * outcomes of calls `firstId ..< firstId + values.length`. `special` is `0` (every call returned
+ * its value) or flat `[position, status, payload, ...]` for the calls that did not (FAILED,
+ * BROKEN, UNSTARTED), in position order; their place in `values` holds `null`.
+ */
 export const DONE = 3;
 /**
  * Child -> parent: `[GONE, code, record]`: the child's worker ended (the child exits with `code`
@@ -31,8 +37,6 @@ export const DONE = 3;
  */
 export const GONE = 4;
 
-/** Outcome status: the call returned; payload = its value. */
-export const OK = 1;
 /** Outcome status: the call threw; payload = the error record. */
 export const FAILED = 2;
 /** Outcome status: the call was running when the child's worker ended. */
@@ -48,16 +52,15 @@ export type CallEntry = [
   cancellable: boolean,
 ];
 export type ParentMessage = [typeof CALLS, CallEntry[]] | [typeof CANCEL_CALL, number];
-export type Outcome = [id: number, status: number, payload: unknown];
 export type ChildMessage =
   | [typeof READY]
-  | [typeof DONE, Outcome[]]
+  | [typeof DONE, unknown[]]
   | [typeof PROGRESS, number, unknown]
   | [typeof GONE, number, ErrorRecord | { value: unknown } | null];
 
 /** Serializes `message` into one frame. Throws if it cannot be serialized. */
 export function frame(message: unknown): Uint8Array {
-  const body = serialize(message);
+  const body = encodeValue(message);
   const out = new Uint8Array(HEADER + body.length);
   out.set(MAGIC, 0);
   new DataView(out.buffer).setUint32(4, body.length, true);
@@ -91,7 +94,7 @@ export class FrameReader {
       }
       const length = view.getUint32(at + 4, true);
       if (buffer.length - at - HEADER < length) break;
-      out.push(deserialize(buffer.subarray(at + HEADER, at + HEADER + length)));
+      out.push(decodeValue(buffer.subarray(at + HEADER, at + HEADER + length)));
       at += HEADER + length;
     }
     this.#buffer = at === buffer.length ? new Uint8Array(0) : buffer.slice(at);

@@ -25,8 +25,6 @@ import {
   frame,
   FrameReader,
   GONE,
-  OK,
-  type Outcome,
   type ParentMessage,
   PROGRESS,
   READY,
@@ -44,7 +42,7 @@ function write(message: ChildMessage): void {
   } catch (cause) {
     if (message[0] !== DONE) throw cause;
     // A result that cannot be serialized fails its own call, not the batch.
-    for (const outcome of message[1]) write([DONE, [serializable(outcome)]]);
+    write([DONE, serializable(message[1])]);
     return;
   }
   for (let written = 0; written < bytes.length;) {
@@ -52,41 +50,68 @@ function write(message: ChildMessage): void {
   }
 }
 
-function serializable(outcome: Outcome): Outcome {
-  try {
-    frame(outcome);
-    return outcome;
-  } catch (cause) {
-    const error = new TypeError(
-      `Task returned a value that cannot be serialized to cross the process boundary (${
-        cause instanceof Error ? cause.message : String(cause)
-      })`,
-      { cause },
-    );
-    return [outcome[0], FAILED, errorToRecord(error)];
+// The DONE batches again, each value that cannot be serialized replaced by a failure.
+function serializable(batches: unknown[]): unknown[] {
+  const out = batches.slice();
+  for (let b = 0; b < out.length; b += 3) {
+    const values = out[b + 1] as unknown[];
+    const special = out[b + 2] === 0 ? [] : (out[b + 2] as unknown[]).slice();
+    const failed = special.filter((_, at) => at % 3 === 0);
+    values.forEach((value, i) => {
+      if (failed.includes(i)) return;
+      try {
+        frame(value);
+      } catch (cause) {
+        const error = new TypeError(
+          "Task returned a value that cannot be serialized to cross the process boundary " +
+            `(${cause instanceof Error ? cause.message : String(cause)})`,
+          { cause },
+        );
+        values[i] = null;
+        special.push(i, FAILED, errorToRecord(error));
+      }
+    });
+    out[b + 2] = special.length === 0 ? 0 : special;
   }
+  return out;
 }
 
-// Outcomes are gathered and written once per turn, so a batch costs one frame.
-let outcomes: Outcome[] = [];
+// Outcomes are gathered and written once per turn, so a turn's calls cost one frame.
+let batches: unknown[] = [];
 let writeQueued = false;
-function report(outcome: Outcome): void {
-  outcomes.push(outcome);
-  if (writeQueued) return;
-  writeQueued = true;
-  queueMicrotask(() => {
-    writeQueued = false;
-    const batch = outcomes;
-    outcomes = [];
-    if (batch.length > 0) write([DONE, batch]);
-  });
+function flush(): void {
+  writeQueued = false;
+  const out = batches;
+  batches = [];
+  if (out.length > 0) write([DONE, out]);
 }
 
-function toOutcome(id: number, outcome: TaskOutcome<unknown> | undefined): Outcome {
-  if (outcome === undefined) return [id, UNSTARTED, null];
-  if (outcome.ok) return [id, OK, outcome.value];
-  if (worker.broken && outcome.error instanceof BrokenExecutorError) return [id, BROKEN, null];
-  return [id, FAILED, errorToRecord(outcome.error)];
+// Adds the outcomes of calls `firstId, firstId + 1, ...` to the turn's batches.
+function report(
+  firstId: number,
+  given: TaskOutcome<unknown> | undefined | (TaskOutcome<unknown> | undefined)[],
+): void {
+  const list = Array.isArray(given) ? given : [given];
+  const values = new Array<unknown>(list.length);
+  let special: 0 | unknown[] = 0;
+  for (let i = 0; i < list.length; i++) {
+    const outcome = list[i];
+    if (outcome?.ok) {
+      values[i] = outcome.value;
+      continue;
+    }
+    values[i] = null;
+    special ||= [];
+    if (outcome === undefined) special.push(i, UNSTARTED, null);
+    else if (worker.broken && outcome.error instanceof BrokenExecutorError) {
+      special.push(i, BROKEN, null);
+    } else special.push(i, FAILED, errorToRecord(outcome.error));
+  }
+  batches.push(firstId, values, special);
+  if (!writeQueued) {
+    writeQueued = true;
+    queueMicrotask(flush);
+  }
 }
 
 // The parent sends module URLs and export names; the worker needs only those, so a stand-in
@@ -139,12 +164,10 @@ for await (const chunk of Deno.stdin.readable) {
         };
         worker.attempt(ref, argsList[0], options).then((outcome) => {
           if (controller) cancellable.delete(firstId);
-          report(toOutcome(firstId, outcome));
+          report(firstId, outcome);
         });
       } else {
-        worker.attemptBatch(ref, argsList).then((list) =>
-          list.forEach((outcome, i) => report(toOutcome(firstId + i, outcome)))
-        );
+        worker.attemptBatch(ref, argsList).then((list) => report(firstId, list));
       }
     }
   }

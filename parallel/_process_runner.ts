@@ -24,7 +24,6 @@ import {
   frame,
   FrameReader,
   GONE,
-  OK,
   type ParentMessage,
   PROGRESS,
   READY,
@@ -255,15 +254,24 @@ export class ProcessRunner implements Runner {
 
   #receive(message: ChildMessage): void {
     if (message[0] === DONE) {
-      for (const [id, status, payload] of message[1]) {
-        if (status === OK) this.#settle(id, { ok: true, value: payload });
-        else if (status === FAILED) {
-          this.#settle(id, {
-            ok: false,
-            error: recordToError(payload as ErrorRecord | { value: unknown }),
-          });
-        } else if (status === UNSTARTED) this.#unstarted.add(id);
-        // BROKEN: settled when the process is gone, with its cause.
+      const batches = message[1];
+      for (let b = 0; b < batches.length; b += 3) {
+        const firstId = batches[b] as number;
+        const values = batches[b + 1] as unknown[];
+        const special = batches[b + 2] as 0 | unknown[];
+        for (let at = 0; special !== 0 && at < special.length; at += 3) {
+          const position = special[at] as number;
+          const status = special[at + 1];
+          values[position] = TAKEN;
+          if (status === FAILED) {
+            const record = special[at + 2] as ErrorRecord | { value: unknown };
+            this.#settle(firstId + position, { ok: false, error: recordToError(record) });
+          } else if (status === UNSTARTED) this.#unstarted.add(firstId + position);
+          // BROKEN: settled when the process is gone, with its cause.
+        }
+        for (let i = 0; i < values.length; i++) {
+          if (values[i] !== TAKEN) this.#settle(firstId + i, { ok: true, value: values[i] });
+        }
       }
     } else if (message[0] === READY) {
       if (this.#ready || this.#broken) return;
@@ -380,6 +388,9 @@ export class ProcessRunner implements Runner {
     this.#hooks.onBroken(error, this.#ready);
   }
 }
+
+// Marks, in a DONE batch's values, the calls its `special` list has already dealt with.
+const TAKEN: unique symbol = Symbol("taken");
 
 function concat(chunks: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(chunks.reduce((n, chunk) => n + chunk.length, 0));

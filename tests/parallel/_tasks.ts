@@ -244,3 +244,8 @@ export const spinChecking = task(import.meta.url, function spinChecking(ms: numb
   }
   return turns;
 });
+
+/** Returns `n`, except for 2: a SharedArrayBuffer then, which cannot leave its process. */
+export const sharedAtTwo = task(import.meta.url, function sharedAtTwo(n: number): unknown {
+  return n === 2 ? new SharedArrayBuffer(8) : n;
+});

@@ -14,6 +14,7 @@ import {
   permissionState,
   processId,
   returnFunction,
+  sharedAtTwo,
   sleep,
   square,
   startSleeperAndHang,
@@ -100,6 +101,28 @@ Deno.test("arguments that cannot cross a process boundary fail at submit, naming
       e instanceof TypeError && /returned a value that cannot be structured-cloned/.test(e.message),
   );
   assert.equal(await pool.submit(square, 5), 25);
+});
+
+Deno.test("a result that cannot leave the child fails its own call, not the rest of its chunk", async () => {
+  await using pool = new ProcessPoolExecutor({ maxWorkers: 1 });
+  const notSerializable = (e: unknown) =>
+    e instanceof TypeError && /cannot be serialized to cross the process boundary/.test(e.message);
+  const seen: unknown[] = [];
+  await assert.rejects(async () => {
+    for await (const value of pool.map(sharedAtTwo, [0, 1, 2, 3, 4], { chunkSize: 5 })) {
+      seen.push(value);
+    }
+  }, notSerializable);
+  assert.deepEqual(seen, [0, 1], "map yields the chunk's results up to the failed one");
+  const futures = [0, 1, 2, 3, 4].map((n) => pool.submit(sharedAtTwo, n));
+  const settled = await Promise.allSettled(futures.map((f) => f.result()));
+  assert.deepEqual(settled.filter((s) => s.status === "fulfilled").map((s) => s.value), [
+    0,
+    1,
+    3,
+    4,
+  ]);
+  assert.ok(settled[2].status === "rejected" && notSerializable(settled[2].reason));
 });
 
 Deno.test("a process that dies in a chunk of map fails that item; the rest of the chunk runs elsewhere", async () => {
