@@ -805,6 +805,9 @@ export class TaskWorker implements Disposable {
 
   #break(what: string, cause?: unknown): void {
     if (this.#broken) return;
+    // A fast call whose answer is already in the mailbox finished: it keeps its value, although
+    // the wake-up that would have delivered it comes after this news of the end.
+    this.#fastAnswered();
     const error = new BrokenExecutorError(
       `Worker ${this.id} ${what}`,
       cause === undefined ? undefined : { cause },

@@ -27,3 +27,16 @@ export const misnamed = task(import.meta.url, function realName(): number {
 export const notATask = function notATask(): number {
   return 1;
 };
+
+/** Returns `value`; with `crash`, its isolate then crashes (a timer throws) right after. */
+export const valueThenCrash = task(
+  import.meta.url,
+  function valueThenCrash(value: number, crash: boolean): number {
+    if (crash) {
+      setTimeout(() => {
+        throw new Error("crash after the answer");
+      }, 0);
+    }
+    return value;
+  },
+);

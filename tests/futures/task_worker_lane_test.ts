@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { Worker } from "node:worker_threads";
 import { TaskWorker } from "@tandem/tandem/futures";
 import { echo, square } from "../parallel/_tasks.ts";
+import { valueThenCrash } from "./_tasks.ts";
 
 Deno.test("a repeat call to an idle TaskWorker takes the shared-memory lane, posting no message", async () => {
   const original = Worker.prototype.postMessage;
@@ -27,5 +28,22 @@ Deno.test("a repeat call to an idle TaskWorker takes the shared-memory lane, pos
     assert.ok(posted > afterFirst, "a Map went through the mailbox");
   } finally {
     Worker.prototype.postMessage = original;
+  }
+});
+
+Deno.test("a fast-lane answer in the mailbox when the worker ends is kept, not reported as broken", async () => {
+  // The answer sits in shared memory; the parent learns of it on a later turn. An end that comes
+  // first (a crash reported by message, a terminate) must not turn a finished call into a broken
+  // one.
+  for (const end of ["terminate", "crash"] as const) {
+    for (let round = 0; round < 8; round++) {
+      using worker = new TaskWorker();
+      assert.deepEqual(await worker.attempt(valueThenCrash, [1, false]), { ok: true, value: 1 });
+      const answered = worker.attempt(valueThenCrash, [round, end === "crash"]);
+      // Busy while the worker answers (and crashes), so the news wait for the same turn.
+      for (const start = performance.now(); performance.now() - start < 20;);
+      if (end === "terminate") worker.terminate();
+      assert.deepEqual(await answered, { ok: true, value: round }, `${end}, round ${round}`);
+    }
   }
 });
