@@ -409,7 +409,7 @@ export class TaskWorker implements Disposable {
           resolve(outcome as TaskOutcome<R> | undefined);
         },
       };
-      this.#enqueue(call, task, args);
+      this.#enqueue(call, task, [args]);
       if (signal !== undefined && !this.#broken) {
         onAbort = () => this.#cancel(id);
         if (signal.aborted) onAbort();
@@ -487,7 +487,7 @@ export class TaskWorker implements Disposable {
           if (--remaining === 0) resolve(outcomes);
         },
       };
-      for (const args of argsList) this.#enqueue(call, task, args);
+      this.#enqueue(call, task, argsList);
     });
   }
 
@@ -531,12 +531,14 @@ export class TaskWorker implements Disposable {
     );
   }
 
-  #enqueue(call: Call, ref: TaskReference, args: unknown[]): void {
+  // Queues the calls of `call`, one per argument list, for the next CALLS message (or the one
+  // call, when the worker is idle, for the fast lane).
+  #enqueue(call: Call, ref: TaskReference, argsList: unknown[][]): void {
     const key = `${ref.module}#${ref.name}`;
     let index = this.#refIndex.get(key);
     if (
       index !== undefined && this.#busy === 0 && this.#out === undefined && call.count === 1 &&
-      this.#sendFast(call, index, args)
+      this.#sendFast(call, index, argsList[0])
     ) {
       return;
     }
@@ -560,14 +562,17 @@ export class TaskWorker implements Disposable {
       out.defs.push(index, ref.module, ref.name);
     }
     if (out.refs.length > 0 && out.refs[0] !== index) out.sameRef = false;
-    const position = out.argsList.length;
-    out.refs.push(index);
-    out.argsList.push(encodeArgs(args));
-    if (encodeArgs.shared) out.shared.push(position);
-    out.calls.push(call);
-    this.#pending.push(call);
-    this.#nextId++;
-    if (this.#busy++ === 0) this.#hold(true);
+    for (const args of argsList) {
+      out.refs.push(index);
+      const encoded = encodeArgs(args);
+      if (encodeArgs.shared) out.shared.push(out.argsList.length);
+      out.argsList.push(encoded);
+      out.calls.push(call);
+      this.#pending.push(call);
+    }
+    this.#nextId += argsList.length;
+    if (this.#busy === 0) this.#hold(true);
+    this.#busy += argsList.length;
   }
 
   // The fast lane: the worker is idle, so put the call in its mailbox and ring.
