@@ -6,6 +6,7 @@
  */
 
 import { task } from "../futures/task.ts";
+import { transfer } from "../futures/transfer.ts";
 
 /** Doubles a number. */
 export const double = task(import.meta.url, function double(n: number): number {
@@ -22,6 +23,23 @@ export const sleepThen = task(
   import.meta.url,
   function sleepThen<T>(ms: number, value: T): Promise<T> {
     return new Promise((resolve) => setTimeout(() => resolve(value), ms));
+  },
+);
+
+/** Inverts every byte in place and moves the bytes back to the caller (see `transfer`). */
+export const invertBytes = task(
+  import.meta.url,
+  function invertBytes(bytes: Uint8Array): Uint8Array {
+    for (let i = 0; i < bytes.length; i++) bytes[i] = 255 - bytes[i];
+    return transfer(bytes);
+  },
+);
+
+/** Returns `bytes` as they are: moved back to the caller with `move`, else copied. */
+export const returnBytes = task(
+  import.meta.url,
+  function returnBytes(bytes: Uint8Array, move: boolean): Uint8Array {
+    return move ? transfer(bytes) : bytes;
   },
 );
 

@@ -11,9 +11,10 @@
 // The host also reports its own end: an uncaught error or unhandled rejection, `self.close()`,
 // `Deno.exit()` and `process.exit()` all flush the finished outcomes and then say which call was
 // running.
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort, type Transferable as NodeTransferable, workerData } from "node:worker_threads";
 import process from "node:process";
 import { decode, encode, errorToRecord, readSimple, writeSimple } from "./_codec.ts";
+import { takeTransfers } from "./transfer.ts";
 import { importingTaskModule } from "./bootstrap.ts";
 import { isThenable } from "./checks.ts";
 import { cancelledError, provideTaskContext, type TaskContext } from "./context.ts";
@@ -35,7 +36,8 @@ const FLUSH_MS = 1;
 
 const port = parentPort!;
 const init = workerData as HostInit;
-const post = (message: unknown): void => port.postMessage(message);
+const post = (message: unknown, transfer: Transferable[] = []): void =>
+  port.postMessage(message, transfer as NodeTransferable[]);
 type Exit = (code?: number) => never;
 const denoGlobal = (globalThis as { Deno?: { exit: Exit; exitCode: number } }).Deno;
 const exitProcessApi: Exit = process.exit.bind(process);
@@ -66,6 +68,8 @@ let outValues: unknown[] = [];
 let outSpecial: unknown[] = [];
 let outRefs: number[] = [];
 let outSince = 0;
+// What the outcomes move rather than copy: results marked with transfer().
+let outTransfer: Transferable[] = [];
 
 function record(id: number, ref: number, value: unknown, status = 0): void {
   // Outcomes travel as a run of consecutive ids; a gap (a call the parent could not send)
@@ -92,9 +96,12 @@ function flush(): void {
     outValues,
     outSpecial.length === 0 ? 0 : outSpecial,
   ];
+  const transfer = outTransfer;
+  outTransfer = [];
   try {
-    post(message);
+    post(message, transfer);
   } catch {
+    // Copied, not moved: the failure may have been in what was to move.
     post(withUnclonableReplaced(message));
   }
   outValues = [];
@@ -156,6 +163,7 @@ function settleValue(id: number, ref: number, value: unknown): void {
     record(id, ref, value);
     return;
   }
+  takeTransfers([value], outTransfer);
   const out = encode(value);
   record(id, ref, out.value, out.shared ? wire.SHARED_VALUE : 0);
 }

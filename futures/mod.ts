@@ -53,5 +53,6 @@ export { type TaskContext, taskContext } from "./context.ts";
 export { type ArgumentDestination, checkTaskArguments } from "./arguments.ts";
 export { type ErrorRecord, errorToRecord, recordToError } from "./error_record.ts";
 export { decodeValue, encodeValue } from "./value_bytes.ts";
+export { transfer } from "./transfer.ts";
 export * from "./checks.ts";
 export * from "./futex.ts";

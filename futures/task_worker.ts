@@ -5,8 +5,9 @@
  * @module
  */
 
-import { Worker as NodeWorker } from "node:worker_threads";
+import { type Transferable as NodeTransferable, Worker as NodeWorker } from "node:worker_threads";
 import { decode, encodeArgs, readSimple, recordToError, writeSimple } from "./_codec.ts";
+import { takeTransfers } from "./transfer.ts";
 import type {
   CallsMessage,
   DoneMessage,
@@ -105,6 +106,10 @@ interface Outgoing {
   argsList: unknown[][];
   shared: number[];
   calls: Call[];
+  /** What the message moves rather than copies (see transfer.ts). */
+  transfer: Transferable[];
+  /** Each call's part of `transfer`, by position, for calls that move something. */
+  moves: Map<number, Transferable[]> | undefined;
 }
 
 // The fast lane's safety net. A fast call's answer wakes this isolate through
@@ -552,6 +557,8 @@ export class TaskWorker implements Disposable {
         argsList: [],
         shared: [],
         calls: [],
+        transfer: [],
+        moves: undefined,
       };
       queueMicrotask(() => this.#flush());
     }
@@ -564,8 +571,13 @@ export class TaskWorker implements Disposable {
     if (out.refs.length > 0 && out.refs[0] !== index) out.sameRef = false;
     for (const args of argsList) {
       out.refs.push(index);
+      const position = out.argsList.length;
       const encoded = encodeArgs(args);
-      if (encodeArgs.shared) out.shared.push(out.argsList.length);
+      if (encodeArgs.shared) out.shared.push(position);
+      const moved = out.transfer.length;
+      if (takeTransfers(args, out.transfer).length > moved) {
+        (out.moves ??= new Map()).set(position, out.transfer.slice(moved));
+      }
       out.argsList.push(encoded);
       out.calls.push(call);
       this.#pending.push(call);
@@ -629,7 +641,7 @@ export class TaskWorker implements Disposable {
       out.shared.length === 0 ? 0 : out.shared,
     ];
     try {
-      this.#worker!.postMessage(message);
+      this.#worker!.postMessage(message, out.transfer as NodeTransferable[]);
       this.#ring();
     } catch {
       this.#sendOneByOne(out);
@@ -656,6 +668,7 @@ export class TaskWorker implements Disposable {
             [out.argsList[i]],
             out.shared.includes(i) ? [0] : 0,
           ] satisfies CallsMessage,
+          (out.moves?.get(i) ?? []) as NodeTransferable[],
         );
         this.#ring();
       } catch (cause) {

@@ -15,6 +15,7 @@ import {
   task,
   type TaskOutcome,
   TaskWorker,
+  transfer,
 } from "@tandem/tandem/futures";
 import {
   BROKEN,
@@ -145,6 +146,18 @@ const worker: TaskWorker = new TaskWorker({
 // Calls that the parent may cancel while they run, by the parent's call id.
 const cancellable = new Map<number, AbortController>();
 
+// The arguments just read are this relay's own copy: their buffers move on to the worker.
+function moveBuffers(args: unknown[]): void {
+  for (const arg of args) {
+    if (
+      arg instanceof ArrayBuffer ||
+      (ArrayBuffer.isView(arg) && arg.buffer instanceof ArrayBuffer)
+    ) {
+      transfer(arg);
+    }
+  }
+}
+
 const reader = new FrameReader();
 for await (const chunk of Deno.stdin.readable) {
   for (const message of reader.push(chunk) as ParentMessage[]) {
@@ -155,6 +168,7 @@ for await (const chunk of Deno.stdin.readable) {
     }
     for (const [firstId, module, name, argsList, canCancel] of message[1]) {
       const ref = reference(module, name);
+      argsList.forEach(moveBuffers);
       if (argsList.length === 1) {
         const controller = canCancel ? new AbortController() : undefined;
         if (controller) cancellable.set(firstId, controller);

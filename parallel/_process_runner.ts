@@ -13,6 +13,7 @@ import {
   type TaskReference,
   unrefTimer,
 } from "@tandem/tandem/futures";
+import { dropTransfers } from "../futures/transfer.ts";
 import {
   type CallEntry,
   CALLS,
@@ -192,6 +193,8 @@ export class ProcessRunner implements Runner {
       for (let i = 0; i < argsList.length; i++) settle(i, undefined);
       return 0;
     }
+    // Nothing moves to a process: marked arguments are copied, like every argument.
+    for (const args of argsList) dropTransfers(args);
     const firstId = this.#nextId;
     this.#nextId += argsList.length;
     const call: Call = { ref, firstId, settle, options };

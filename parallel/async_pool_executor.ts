@@ -20,6 +20,7 @@ import {
   task,
   timeoutError,
 } from "@tandem/tandem/futures";
+import { dropTransfers } from "../futures/transfer.ts";
 import { Ring } from "./_ring.ts";
 import type { ReadyOptions, SubmitOptions } from "./submit_options.ts";
 
@@ -304,6 +305,7 @@ export class AsyncPoolExecutor extends BaseExecutor {
    * @param args Its arguments.
    */
   protected start<A extends unknown[], R>(future: Future<R>, task: Task<A, R>, args: A): void {
+    dropTransfers(args); // the task gets the values themselves: nothing moves
     const pending: Pending = {
       future: future as Future<unknown>,
       task: task as unknown as Task<unknown[], unknown>,
@@ -350,6 +352,7 @@ export class AsyncPoolExecutor extends BaseExecutor {
       const settle = (ok: boolean, value: unknown) => {
         if (timer !== undefined) clearTimeout(timer);
         if (!future.done()) {
+          if (ok) dropTransfers([value]);
           if (ok) future.setResult(value);
           else future.setException(value);
         }
