@@ -104,9 +104,14 @@ export class Lock implements Shareable {
    * ```
    */
   acquire(options?: AcquireOptions): boolean {
-    // The fast path stays small so that it inlines into the caller's loop.
+    // The fast path stays small so that it inlines into the caller's loop: one CAS for the two
+    // forms whose uncontended outcome needs no other check, `acquire()` in a worker and
+    // `acquire({ blocking: false })` anywhere. Everything else, including the validation of other
+    // options and the takeover of a dead owner's lock, is on the slow path, which retries the CAS.
     if (
-      options === undefined && canBlock &&
+      (options === undefined
+        ? canBlock
+        : options.blocking === false && options.timeout === undefined) &&
       Atomics.compareExchange(this.#cells, 0, 0, SELF) === 0
     ) return true;
     return this.#acquireSlow(options);
