@@ -26,7 +26,7 @@ import type { AcquireOptions, AsyncWaitOptions, BlockingWaitOptions } from "./op
  *
  * Guarantees:
  * - Mutual exclusion; an uncontended acquire or release is a single compare-and-swap.
- * - Waiters sleep (a short spin first), never busy-wait; a release wakes one sleeper. No FIFO
+ * - Waiters sleep (no spinning), never busy-wait; a release wakes one sleeper. No FIFO
  *   order: a newcomer may take a just-released lock before a woken sleeper (as with Python's
  *   lock and POSIX mutexes).
  * - Owned: the lock records its holder's isolate and only that isolate may release it (Python's
