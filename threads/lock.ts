@@ -26,7 +26,7 @@ import type { AcquireOptions, AsyncWaitOptions, BlockingWaitOptions } from "./op
  *
  * Guarantees:
  * - Mutual exclusion; an uncontended acquire or release is a single compare-and-swap.
- * - Waiters sleep (a short spin first), never busy-wait; a release wakes one sleeper. No FIFO
+ * - Waiters sleep (no spinning), never busy-wait; a release wakes one sleeper. No FIFO
  *   order: a newcomer may take a just-released lock before a woken sleeper (as with Python's
  *   lock and POSIX mutexes).
  * - Owned: the lock records its holder's isolate and only that isolate may release it (Python's
@@ -104,9 +104,14 @@ export class Lock implements Shareable {
    * ```
    */
   acquire(options?: AcquireOptions): boolean {
-    // The fast path stays small so that it inlines into the caller's loop.
+    // The fast path stays small so that it inlines into the caller's loop: one CAS for the two
+    // forms whose uncontended outcome needs no other check, `acquire()` in a worker and
+    // `acquire({ blocking: false })` anywhere. Everything else, including the validation of other
+    // options and the takeover of a dead owner's lock, is on the slow path, which retries the CAS.
     if (
-      options === undefined && canBlock &&
+      (options === undefined
+        ? canBlock
+        : options.blocking === false && options.timeout === undefined) &&
       Atomics.compareExchange(this.#cells, 0, 0, SELF) === 0
     ) return true;
     return this.#acquireSlow(options);

@@ -11,7 +11,8 @@ import { Hold } from "./hold.ts";
 import type { AcquireOptions, AsyncWaitOptions, BlockingWaitOptions } from "./options.ts";
 
 // Word 0: the mutex (owner id and flags, see _mutex.ts); word 1: the recursion level, written
-// only by the holder.
+// only by the holder and meaningful only while the lock is held (a release from level 1 leaves
+// it at 1; every first acquire sets it to 1).
 const MUTEX = 0;
 const LEVEL = 1;
 
@@ -77,7 +78,13 @@ export class RLock implements Shareable {
    * ```
    */
   acquire(options?: AcquireOptions): boolean {
-    if (options === undefined && futex.canBlock) {
+    // As in Lock: `acquire()` in a worker and `acquire({ blocking: false })` anywhere need no
+    // check before the CAS; every other form, and a dead owner's takeover, take the slow path.
+    if (
+      options === undefined
+        ? futex.canBlock
+        : options.blocking === false && options.timeout === undefined
+    ) {
       const cells = this.#cells;
       const c = Atomics.compareExchange(cells, MUTEX, 0, futex.SELF);
       if (c === 0) {
@@ -130,6 +137,16 @@ export class RLock implements Shareable {
    */
   release(): void {
     const cells = this.#cells;
+    // Leaving the outermost level is one CAS, which also proves that this isolate holds the lock
+    // (the level word is only read here: another isolate's level 1 fails the CAS). The level
+    // stays 1: it means something only while the lock is held, and every first acquire sets it.
+    if (
+      cells[LEVEL] === 1 && Atomics.compareExchange(cells, MUTEX, futex.SELF, 0) === futex.SELF
+    ) return;
+    this.#releaseSlow(cells);
+  }
+
+  #releaseSlow(cells: futex.SharedWords): void {
     const c = Atomics.load(cells, MUTEX);
     if (c === 0 || (c & robust.ID_MASK) !== futex.SELF) {
       throw robust.releaseError("an RLock", cells);

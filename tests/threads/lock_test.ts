@@ -63,6 +63,7 @@ Deno.test("Lock's blocking forms refuse the main thread and name the async form"
   assert.equal(lock.locked(), false);
   // Forms that never wait are fine on the main thread.
   assert.equal(lock.acquire({ blocking: false }), true);
+  assert.equal(lock.acquire({ blocking: false }), false);
   assert.equal(lock.acquire({ timeout: 0 }), false);
   lock.release();
 });

@@ -42,6 +42,11 @@ Deno.test("RLock is released only when every acquire has been matched", async ()
   rlock.release();
   assert.equal(rlock.locked(), false);
   assert.throws(() => rlock.release(), /Cannot release an RLock that is not locked/);
+  // Released from level one, it starts again at level one.
+  assert.equal(rlock.acquire({ blocking: false }), true);
+  rlock.release();
+  assert.equal(rlock.locked(), false);
+  assert.throws(() => rlock.release(), /Cannot release an RLock that is not locked/);
 });
 
 Deno.test("RLock refuses a release from an isolate that does not own it", async () => {
