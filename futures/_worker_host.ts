@@ -454,7 +454,6 @@ const context: TaskContext = {
     if (!progressArmed) armProgress();
   },
 };
-
 provideTaskContext(() => context);
 
 function receive(message: HostRequest): void {
