@@ -372,9 +372,9 @@ function cancelReason(): Error {
   return cancelledError(describeCurrent());
 }
 
-// Progress is coalesced (see PROGRESS in _protocol.ts): past the window, only the latest value of
-// the running call waits here, for the parent to take a message (an async task's event loop is
-// free meanwhile) or for the call to end.
+// Progress is coalesced (see PROGRESS_TAKEN in _protocol.ts): past the window, only the latest
+// value of the running call waits here, for the parent to take a message (an async task's event
+// loop is free meanwhile), for the next report, or for the call to end.
 let progressSent = 0;
 let progressId = 0;
 let progressHeld = false;
