@@ -12,66 +12,11 @@ import {
   WorkerPoolExecutor,
 } from "@tandem/tandem/parallel";
 import { double } from "../examples/tasks.ts";
+import { rawRoundTrip, warm } from "./_shared.ts";
 
 const IN_FLIGHT = 10_000;
 const MAP_ITEMS = 100_000;
 const ITEMS = Array.from({ length: MAP_ITEMS }, (_, i) => i);
-
-// The raw platform: one Worker that sends back what it receives (doubling numbers, and arrays
-// of numbers item by item, like the task).
-const ECHO = `data:application/javascript,${
-  encodeURIComponent(
-    "self.onmessage = (e) => { const d = e.data; " +
-      "self.postMessage(Array.isArray(d) ? d.map((n) => n * 2) : d * 2); };",
-  )
-}`;
-let echo: Worker | undefined;
-let echoWaiters: ((value: unknown) => void)[] = [];
-let echoHead = 0;
-
-function rawWorker(): Worker {
-  if (echo === undefined) {
-    echo = new Worker(ECHO, { type: "module" });
-    echo.onmessage = (event) => {
-      const resolve = echoWaiters[echoHead++];
-      if (echoHead === echoWaiters.length) {
-        echoWaiters = [];
-        echoHead = 0;
-      }
-      resolve(event.data);
-    };
-  }
-  return echo;
-}
-
-function rawRoundTrip(value: unknown): Promise<unknown> {
-  const worker = rawWorker();
-  return new Promise((resolve) => {
-    echoWaiters.push(resolve);
-    worker.postMessage(value);
-  });
-}
-
-const pools = new Map<string, Promise<Executor>>();
-
-function warm(name: string, make: () => Executor): Promise<Executor> {
-  let pool = pools.get(name);
-  if (pool === undefined) {
-    pool = (async () => {
-      const made = make();
-      await Promise.all([made.submit(double, 1), made.submit(double, 2)]);
-      return made;
-    })();
-    pools.set(name, pool);
-  }
-  return pool;
-}
-
-globalThis.addEventListener("unload", () => {
-  echo?.terminate();
-  // With no work in flight, shutdown() releases the workers synchronously.
-  for (const pool of pools.values()) pool.then((p) => p.shutdown());
-});
 
 const executors: [string, () => Executor][] = [
   ["AsyncPoolExecutor", () => new AsyncPoolExecutor({ maxWorkers: 2 })],
@@ -89,7 +34,6 @@ Deno.bench({
   },
 });
 const asyncPool = new AsyncPoolExecutor({ maxWorkers: 2 });
-pools.set("eager AsyncPoolExecutor", Promise.resolve(asyncPool));
 Deno.bench({
   name: "AsyncPoolExecutor.submit",
   group: "one task at a time",
@@ -102,7 +46,7 @@ for (const [name, make] of executors.slice(1)) {
     name: `${name}.submit`,
     group: "one task at a time",
     async fn(b) {
-      const pool = await warm(name, make);
+      const pool = await warm(name, make, double);
       b.start();
       await pool.submit(double, 1);
       b.end();
@@ -126,7 +70,7 @@ for (const [name, make] of executors) {
     name: `${name}.submit, ${IN_FLIGHT} in flight`,
     group: "many in flight",
     async fn(b) {
-      const pool = await warm(name, make);
+      const pool = await warm(name, make, double);
       b.start();
       const futures = [];
       for (let i = 0; i < IN_FLIGHT; i++) futures.push(pool.submit(double, i));
@@ -158,7 +102,7 @@ for (const chunkSize of [100, 1000]) {
       name: `${name}.map`,
       group,
       async fn(b) {
-        const pool = await warm(name, make);
+        const pool = await warm(name, make, double);
         b.start();
         let count = 0;
         for await (const _ of pool.map(double, ITEMS, { chunkSize })) count++;

@@ -66,6 +66,10 @@ const DEMOS: Record<string, Demo> = {
     title: "Consider concurrent.futures for True Parallelism",
     load: () => import("./item64_gcd.ts"),
   },
+  "64-progress": {
+    title: "Consider concurrent.futures for True Parallelism: progress, and a cancel half way",
+    load: () => import("./item64_progress.ts"),
+  },
   "64-nats": {
     title: "Consider concurrent.futures for True Parallelism, past one machine (NATS)",
     load: () => import("./item64_nats.ts"),

@@ -43,6 +43,16 @@ export const STOP = 7;
 export const CANCEL = 8;
 /** CANCEL's value when every call is cancelled (a pool shut down with cancelFutures). */
 export const CANCEL_ALL = 0x7fffffff;
+/**
+ * Cell: PROGRESS messages the parent has delivered (bumped and notified after each one). The host
+ * keeps at most PROGRESS_WINDOW of them in flight (sent, and not yet counted here); past that it
+ * keeps only the latest value, and sends it when the parent catches up, at the task's next
+ * report, or at the latest before the call's outcome. A call that reported progress is answered
+ * by message, never through the response mailbox, so its last PROGRESS comes first.
+ */
+export const PROGRESS_TAKEN = 9;
+/** How many PROGRESS messages may be in flight before the host keeps only the latest value. */
+export const PROGRESS_WINDOW = 8;
 
 export const RES_VALUE = 1;
 export const RES_MESSAGE = 2;

@@ -186,7 +186,8 @@ function pollMailbox(): boolean {
 function answerFast(id: number): void {
   fastId = 0;
   let kind = wire.RES_MESSAGE;
-  if (outValues.length === 1 && outFirst === id && outSpecial.length === 0) {
+  // A call that reported progress is answered by message, after its last PROGRESS.
+  if (outValues.length === 1 && outFirst === id && outSpecial.length === 0 && progressId !== id) {
     if (
       writeSimple(mailbox, wire.RES_OFFSET, wire.RES_OFFSET + wire.MAILBOX_BYTES, outValues[0]) >= 0
     ) {
@@ -241,9 +242,19 @@ async function runQueued(): Promise<boolean> {
         result = await result;
       }
       if (gone) return false;
+      if (progressHeld) releaseProgress();
       settleValue(id, ref, result);
     } catch (error) {
       if (gone) return false;
+      if (progressHeld) {
+        try {
+          releaseProgress();
+        } catch {
+          // The task's own failure (or this value's) is the one to report.
+          progressHeld = false;
+          progressValue = undefined;
+        }
+      }
       record(id, ref, errorToRecord(error), wire.ERROR);
     }
     if (id === fastId) answerFast(id);
@@ -359,9 +370,69 @@ function isCancelled(): boolean {
   return currentId !== 0 && (cancelled === currentId || cancelled === wire.CANCEL_ALL);
 }
 
-function cancelReason(): Error {
+// The running task, described for errors.
+function describeCurrent(): string {
   const ref = refs.get(currentRef);
-  return cancelledError(ref ? describeTask(ref) : `call ${currentId}`);
+  return ref ? describeTask(ref) : `call ${currentId}`;
+}
+
+function cancelReason(): Error {
+  return cancelledError(describeCurrent());
+}
+
+// Progress is coalesced (see PROGRESS_TAKEN in _protocol.ts): past the window, only the latest
+// value of the running call waits here, for the parent to take a message (an async task's event
+// loop is free meanwhile), for the next report, or for the call to end.
+let progressSent = 0;
+let progressId = 0;
+let progressHeld = false;
+let progressValue: unknown = undefined;
+let progressArmed = false;
+
+function progressWindowOpen(): boolean {
+  return ((progressSent - Atomics.load(cells, wire.PROGRESS_TAKEN)) | 0) < wire.PROGRESS_WINDOW;
+}
+
+function sendProgress(value: unknown): void {
+  try {
+    post([wire.PROGRESS, currentId, value]);
+  } catch (cause) {
+    throw new TypeError(
+      `Task ${describeCurrent()} reported a progress value that cannot be structured-cloned (${
+        messageOf(cause)
+      })`,
+      { cause },
+    );
+  }
+  progressSent = (progressSent + 1) | 0;
+}
+
+// Sends the value held back, whatever the window: the call is ending, and its last report goes
+// before its outcome.
+function releaseProgress(): void {
+  sendProgress(progressValue); // a value that cannot be cloned stays held, and fails the call
+  progressHeld = false;
+  progressValue = undefined;
+}
+
+function armProgress(): void {
+  progressArmed = true;
+  const taken = Atomics.load(cells, wire.PROGRESS_TAKEN);
+  const waiting = Atomics.waitAsync(cells, wire.PROGRESS_TAKEN, taken);
+  if (waiting.async) waiting.value.then(progressTaken);
+  else queueMicrotask(progressTaken);
+}
+
+function progressTaken(): void {
+  progressArmed = false;
+  if (!progressHeld || gone || progressId !== currentId) return;
+  if (progressWindowOpen()) {
+    try {
+      releaseProgress();
+    } catch { /* still held: it fails the call when the call ends */ }
+  } else {
+    armProgress();
+  }
 }
 
 const context: TaskContext = {
@@ -379,7 +450,16 @@ const context: TaskContext = {
   },
   progress(value: unknown): void {
     if (currentId === 0 || gone) return;
-    post([wire.PROGRESS, currentId, value]);
+    progressId = currentId;
+    if (progressWindowOpen()) {
+      progressHeld = false;
+      progressValue = undefined;
+      sendProgress(value);
+      return;
+    }
+    progressHeld = true;
+    progressValue = value;
+    if (!progressArmed) armProgress();
   },
 };
 provideTaskContext(() => context);

@@ -24,8 +24,19 @@ export interface TaskContext {
   throwIfCancelled(): void;
   /**
    * Reports a progress value (structured-clonable) to the caller, who sees it through
-   * `future.onProgress(fn)`, in order. Costs one message
-   * in a worker or process; nothing happens when the task runs where no caller listens.
+   * `future.onProgress(fn)`. Call it as often as you like: values are **coalesced**. They
+   * arrive in order, each at most once; while the caller keeps up (up to 8 messages in flight)
+   * every value arrives, and when it falls behind the values in between are dropped and only
+   * the latest waits to be sent, so a task that reports a million times costs the caller a
+   * handful of calls. The last value reported before the task returns or throws arrives before
+   * its future settles.
+   *
+   * Cost: one message per value sent (in a process, one frame more); a value held back costs
+   * one atomic load. A value is copied when it is sent, which may be after the call: report a
+   * fresh object or a primitive, not one the task goes on changing. A value that cannot be
+   * cloned throws a `TypeError` here, or fails the task when it ends if it was held back.
+   * Nothing happens when the task runs where no caller listens (the main thread, an
+   * `AsyncPoolExecutor`).
    */
   progress(value: unknown): void;
 }

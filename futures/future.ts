@@ -322,9 +322,12 @@ export class Future<T> implements PromiseLike<T> {
   }
 
   /**
-   * Calls `fn` with each progress value the task reports (with `taskContext().progress(value)`),
-   * in order, until the future is done. A listener that throws is reported with
-   * `console.error` and stays registered. tandem's addition; Python's futures have no progress.
+   * Calls `fn` with the progress values the task reports (with `taskContext().progress(value)`),
+   * in order, until the future is done. Values from a worker or process are coalesced: a slow
+   * listener is not called for every value, but always for the latest one, and for the task's
+   * last value before the future settles (see `TaskContext.progress`). A listener that throws
+   * is reported with `console.error` and stays registered. tandem's addition; Python's futures
+   * have no progress.
    *
    * @param fn The listener.
    * @returns A function that removes the listener.

@@ -65,7 +65,11 @@ export interface CallOptions {
    * to stop it for good, terminate the worker.
    */
   readonly signal?: AbortSignal;
-  /** Called with each value the task reports with `taskContext().progress(value)`, in order. */
+  /**
+   * Called with the values the task reports with `taskContext().progress(value)`, in order. A
+   * listener that falls behind gets the latest value instead of every one (see
+   * `TaskContext.progress`); the last value reported comes before the call settles.
+   */
   onProgress?(value: unknown): void;
 }
 
@@ -720,14 +724,17 @@ export class TaskWorker implements Disposable {
     else if (message[0] === wire.PROGRESS) this.#progress(message[1], message[2]);
   }
 
+  // Delivers a progress value, then tells the host it may send another (it keeps a few in
+  // flight, and past that only the latest: a slow listener gets fewer, fresher values).
   #progress(id: number, value: unknown): void {
     const call = this.#pending[this.#head + (id - this.#headId)];
-    if (call?.options?.onProgress === undefined) return;
     try {
-      call.options.onProgress(value);
+      call?.options?.onProgress?.(value);
     } catch (error) {
       console.error("Exception in a progress listener:", error);
     }
+    Atomics.add(this.#cells, wire.PROGRESS_TAKEN, 1);
+    Atomics.notify(this.#cells, wire.PROGRESS_TAKEN);
   }
 
   #started(): void {

@@ -316,7 +316,11 @@ export class ProcessRunner implements Runner {
       for await (const chunk of this.#child.stdout) {
         if (protocolError !== undefined) continue;
         try {
-          for (const message of reader.push(chunk)) this.#receive(message as ChildMessage);
+          const messages = reader.push(chunk) as ChildMessage[];
+          const stale = staleProgress(messages);
+          for (let i = 0; i < messages.length; i++) {
+            if (stale?.has(i) !== true) this.#receive(messages[i]);
+          }
         } catch (error) {
           protocolError = error;
           this.#kill();
@@ -394,6 +398,31 @@ export class ProcessRunner implements Runner {
 
 // Marks, in a DONE batch's values, the calls its `special` list has already dealt with.
 const TAKEN: unique symbol = Symbol("taken");
+
+/** How many progress values of one call a chunk of the child's output delivers, at most. */
+const PROGRESS_PER_CHUNK = 8;
+
+/**
+ * The positions of the progress values to skip: all but the last PROGRESS_PER_CHUNK of each call
+ * in one chunk. The child writes every value its worker passes on, so a parent whose listeners
+ * fell behind finds many in the pipe, and catches up with the latest at once. `undefined` (no
+ * allocation) when nothing is skipped.
+ */
+function staleProgress(messages: ChildMessage[]): Set<number> | undefined {
+  let stale: Set<number> | undefined;
+  let id = 0;
+  let later = 0;
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const message = messages[i];
+    if (message[0] !== PROGRESS) continue;
+    if (message[1] !== id) {
+      id = message[1];
+      later = 0;
+    }
+    if (later++ >= PROGRESS_PER_CHUNK) (stale ??= new Set()).add(i);
+  }
+  return stale;
+}
 
 function concat(chunks: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(chunks.reduce((n, chunk) => n + chunk.length, 0));

@@ -118,8 +118,10 @@ export interface PoolKind {
  *   (the task's `taskContext()` says cancelled and its signal aborts), then, after
  *   `cancelGrace` ms, by ending its worker. `shutdown({ cancelFutures: true })` also cancels
  *   running tasks cooperatively (those that ignore it run to the end, as in Python).
- * - Progress that a task reports with `taskContext().progress(value)` reaches
- *   `future.onProgress(fn)`.
+ * - Progress that a submitted task reports with `taskContext().progress(value)` reaches
+ *   `future.onProgress(fn)` in order, coalesced when the listener falls behind (it gets the
+ *   latest value, not every one), and the last value comes before the future settles. Items of
+ *   `map` have no future to report to.
  * - Lifetime: an idle pool never keeps the process alive (a program that forgets `shutdown()`
  *   exits as soon as its own work is done); a running task does, as Python's executors join
  *   their workers at exit. `shutdown()` (and `await using`) waits for submitted work, then ends

@@ -95,6 +95,27 @@ Deno.test("a result that cannot be cloned fails only its own call", async () => 
   assert.deepEqual(good, { status: "fulfilled", value: 16 });
 });
 
+Deno.test("a progress value that cannot be cloned fails its call with a TypeError naming the task", async () => {
+  using worker = new TaskWorker();
+  // Sent at once (the task sees the error), or held back behind a slow listener (the call fails
+  // when it ends): the same outcome.
+  for (const [before, listenerMs] of [[0, 0], [1000, 1]]) {
+    const outcome = await worker.attempt(tasks.reportUnclonable, [before], {
+      onProgress() {
+        const end = performance.now() + listenerMs;
+        while (performance.now() < end) { /* a slow listener */ }
+      },
+    });
+    assert.ok(outcome !== undefined && !outcome.ok);
+    assert.ok(outcome.error instanceof TypeError);
+    assert.match(
+      outcome.error.message,
+      /Task 'reportUnclonable' .*reported a progress value that cannot be structured-cloned/,
+    );
+  }
+  assert.equal(await worker.run(tasks.square, [3]), 9, "the worker carries on");
+});
+
 Deno.test("a crash fails the running call, rejects later calls as not started, and marks the isolate dead", async () => {
   const broken: BrokenExecutorError[] = [];
   const worker = new TaskWorker({ onBroken: (error) => broken.push(error) });

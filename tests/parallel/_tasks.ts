@@ -233,6 +233,36 @@ export const reportSteps = task(
   },
 );
 
+/** Reports progress `0 .. count - 1` as fast as it can, then returns `count`. */
+export const reportRapidly = task(import.meta.url, function reportRapidly(count: number): number {
+  const context = taskContext();
+  for (let i = 0; i < count; i++) context.progress(i);
+  return count;
+});
+
+/** Reports progress `0 .. count - 1` as fast as it can, then waits to be cancelled. */
+export const reportThenWait = task(
+  import.meta.url,
+  async function reportThenWait(count: number): Promise<string> {
+    const context = taskContext();
+    for (let i = 0; i < count; i++) context.progress(i);
+    const { signal } = context;
+    await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+    return "cancelled";
+  },
+);
+
+/** Reports a value that cannot be cloned (a function) after `before` numbers, then returns. */
+export const reportUnclonable = task(
+  import.meta.url,
+  function reportUnclonable(before: number): string {
+    const context = taskContext();
+    for (let i = 0; i < before; i++) context.progress(i);
+    context.progress(() => {});
+    return "returned";
+  },
+);
+
 /** Spins for `ms`, calling `throwIfCancelled()` on every turn. */
 export const spinChecking = task(import.meta.url, function spinChecking(ms: number): number {
   const context = taskContext();

@@ -9,7 +9,9 @@ import {
 import {
   isolateId,
   processId,
+  reportRapidly,
   reportSteps,
+  reportThenWait,
   spin,
   spinChecking,
   spinUntilCancelled,
@@ -70,6 +72,57 @@ for (const [name, make] of kinds) {
     assert.deepEqual(seen, [0, 1, 2, 3, 4]);
   });
 
+  Deno.test(`${name}: a slow listener gets 100,000 rapid progress values coalesced, in order, the last before the result`, async () => {
+    await using pool = make();
+    const future = pool.submit(reportRapidly, 100_000);
+    const seen: number[] = [];
+    let lastWhenDone: number | undefined;
+    future.onProgress((value) => {
+      seen.push(value as number);
+      busyWait(1);
+    });
+    future.addDoneCallback(() => lastWhenDone = seen.at(-1));
+    assert.equal(await future, 100_000);
+    assert.equal(lastWhenDone, 99_999);
+    assertIncreasing(seen);
+    assert.ok(seen.length < 1000, `the listener was called ${seen.length} times`);
+  });
+
+  Deno.test(`${name}: the last progress value comes before the result, call after call`, async () => {
+    await using pool = make();
+    for (let call = 0; call < 20; call++) {
+      // After the first call, the worker is idle and warm: calls take the fast lane.
+      const future = pool.submit(reportRapidly, 1000);
+      const seen: number[] = [];
+      let lastWhenDone: number | undefined;
+      future.onProgress((value) => seen.push(value as number));
+      future.addDoneCallback(() => lastWhenDone = seen.at(-1));
+      assert.equal(await future, 1000);
+      assert.equal(lastWhenDone, 999, `call ${call}`);
+      assertIncreasing(seen);
+    }
+  });
+
+  Deno.test(`${name}: a value held back while an async task waits reaches a slow listener before the task ends`, async () => {
+    await using pool = make();
+    const controller = new AbortController();
+    const future = pool.submitWith({ signal: controller.signal }, reportThenWait, 2000);
+    const last = Promise.withResolvers<void>();
+    future.onProgress((value) => {
+      busyWait(1);
+      if (value === 1999) last.resolve();
+    });
+    const timer = setTimeout(() => last.reject(new Error("the last value did not arrive")), 5000);
+    try {
+      await last.promise;
+      assert.equal(future.running(), true);
+    } finally {
+      clearTimeout(timer);
+      controller.abort();
+    }
+    assert.equal(await future, "cancelled");
+  });
+
   Deno.test(`${name}: shutdown({ cancelFutures }) stops a cooperative task and ends promptly`, async () => {
     const pool = make(5000);
     const future = pool.submit(spinUntilCancelled, 20_000);
@@ -98,3 +151,14 @@ Deno.test("a cancel that reaches a task after it finished leaves its result", as
   controller.abort(new CancelledError("too late"));
   assert.equal(await future, "finished");
 });
+
+function busyWait(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end) { /* a slow listener */ }
+}
+
+function assertIncreasing(values: number[]): void {
+  for (let i = 1; i < values.length; i++) {
+    assert.ok(values[i] > values[i - 1], `value ${values[i]} came after ${values[i - 1]}`);
+  }
+}
