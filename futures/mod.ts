@@ -50,6 +50,13 @@ export { checkNotBootstrapping } from "./bootstrap.ts";
 export { unrefTimer } from "./timers.ts";
 export { runtimeName } from "./runtime.ts";
 export { type TaskContext, taskContext } from "./context.ts";
+export {
+  checkStreamOptions,
+  type StreamingExecutor,
+  type StreamOptions,
+  type StreamSink,
+  TaskStream,
+} from "./task_stream.ts";
 export { type ArgumentDestination, checkTaskArguments } from "./arguments.ts";
 export { type ErrorRecord, errorToRecord, recordToError } from "./error_record.ts";
 export * from "./checks.ts";

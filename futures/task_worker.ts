@@ -21,6 +21,7 @@ import { allocateIsolate, isolateRegistry, markIsolateDead } from "./isolates.ts
 import { checkTask, describeTask, type Task, type TaskReference } from "./task.ts";
 import { runtimeName } from "./runtime.ts";
 import { unrefTimer } from "./timers.ts";
+import type { StreamSink } from "./task_stream.ts";
 
 /** Options for {@linkcode TaskWorker}. */
 export interface TaskWorkerOptions {
@@ -66,6 +67,11 @@ export interface CallOptions {
   readonly signal?: AbortSignal;
   /** Called with each value the task reports with `taskContext().progress(value)`, in order. */
   onProgress?(value: unknown): void;
+  /**
+   * Streams the call: the task returns an async iterable, whose values go to this sink with
+   * backpressure (see `TaskStream`); the call's outcome is the generator's return value.
+   */
+  readonly stream?: StreamSink;
 }
 
 /** How often a busy worker is checked for a call that the host has not started. */
@@ -409,6 +415,14 @@ export class TaskWorker implements Disposable {
           resolve(outcome as TaskOutcome<R> | undefined);
         },
       };
+      const stream = options?.stream;
+      if (stream !== undefined) {
+        // Announced before the call, so that the host knows it streams when it starts it.
+        this.#worker?.postMessage([wire.CREDIT, id, stream.buffer]);
+        stream.open((n) => {
+          if (!this.#broken) this.#worker?.postMessage([wire.CREDIT, id, n]);
+        });
+      }
       this.#enqueue(call, task, args);
       if (signal !== undefined && !this.#broken) {
         onAbort = () => this.#cancel(id);
@@ -536,7 +550,7 @@ export class TaskWorker implements Disposable {
     let index = this.#refIndex.get(key);
     if (
       index !== undefined && this.#busy === 0 && this.#out === undefined && call.count === 1 &&
-      this.#sendFast(call, index, args)
+      call.options?.stream === undefined && this.#sendFast(call, index, args)
     ) {
       return;
     }
@@ -700,6 +714,11 @@ export class TaskWorker implements Disposable {
     else if (message[0] === wire.GONE) this.#gone(message);
     else if (message[0] === wire.READY) this.#started();
     else if (message[0] === wire.PROGRESS) this.#progress(message[1], message[2]);
+    else if (message[0] === wire.ITEMS) this.#items(message[1], message[2]);
+  }
+
+  #items(id: number, values: unknown[]): void {
+    this.#pending[this.#head + (id - this.#headId)]?.options?.stream?.push(values);
   }
 
   #progress(id: number, value: unknown): void {
