@@ -11,6 +11,7 @@
 import {
   BrokenExecutorError,
   errorToRecord,
+  type StreamSink,
   type Task,
   task,
   type TaskOutcome,
@@ -20,11 +21,13 @@ import {
   BROKEN,
   CANCEL_CALL,
   type ChildMessage,
+  CREDIT,
   DONE,
   FAILED,
   frame,
   FrameReader,
   GONE,
+  ITEMS,
   OK,
   type Outcome,
   type ParentMessage,
@@ -120,9 +123,37 @@ const worker: TaskWorker = new TaskWorker({
 // Calls that the parent may cancel while they run, by the parent's call id.
 const cancellable = new Map<number, AbortController>();
 
+// Streamed calls, by the parent's call id: their first CREDIT comes before the call, the rest
+// pass through to the worker, and their values go back as ITEMS frames.
+const streams = new Map<number, { buffer: number; credit?: (n: number) => void }>();
+
+function relayCredit(id: number, n: number): void {
+  const stream = streams.get(id);
+  if (stream === undefined) streams.set(id, { buffer: n });
+  else if (stream.credit !== undefined) stream.credit(n);
+  else if (n === 0) stream.buffer = 0; // closed before the call came
+}
+
+function streamSink(id: number): StreamSink | undefined {
+  const stream = streams.get(id);
+  if (stream === undefined) return undefined;
+  return {
+    buffer: Math.max(1, stream.buffer),
+    push: (values) => write([ITEMS, id, values]),
+    open: (credit) => {
+      stream.credit = credit;
+      if (stream.buffer === 0) credit(0);
+    },
+  };
+}
+
 const reader = new FrameReader();
 for await (const chunk of Deno.stdin.readable) {
   for (const message of reader.push(chunk) as ParentMessage[]) {
+    if (message[0] === CREDIT) {
+      relayCredit(message[1], message[2]);
+      continue;
+    }
     if (message[0] === CANCEL_CALL) {
       if (message[1] === -1) worker.cancelAll();
       else cancellable.get(message[1])?.abort();
@@ -136,9 +167,11 @@ for await (const chunk of Deno.stdin.readable) {
         const options = {
           signal: controller?.signal,
           onProgress: (value: unknown) => write([PROGRESS, firstId, value]),
+          stream: streamSink(firstId),
         };
         worker.attempt(ref, argsList[0], options).then((outcome) => {
           if (controller) cancellable.delete(firstId);
+          streams.delete(firstId);
           report(toOutcome(firstId, outcome));
         });
       } else {

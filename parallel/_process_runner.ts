@@ -8,6 +8,7 @@ import {
   type CallOptions,
   describeTask,
   runtimeName,
+  type StreamSink,
   type Task,
   type TaskOutcome,
   type TaskReference,
@@ -18,12 +19,14 @@ import {
   CALLS,
   CANCEL_CALL,
   type ChildMessage,
+  CREDIT,
   DONE,
   type ErrorRecord,
   FAILED,
   frame,
   FrameReader,
   GONE,
+  ITEMS,
   OK,
   type ParentMessage,
   PROGRESS,
@@ -117,6 +120,7 @@ export class ProcessRunner implements Runner {
     options?: CallOptions,
   ): Promise<TaskOutcome<R> | undefined> {
     const signal = options?.signal;
+    if (options?.stream !== undefined) this.#announceStream(options.stream);
     return new Promise((resolve) => {
       let onAbort: (() => void) | undefined;
       const id = this.#send(task, [args], (_i, outcome) => {
@@ -133,6 +137,15 @@ export class ProcessRunner implements Runner {
 
   cancelAll(): void {
     this.#write([CANCEL_CALL, -1]);
+  }
+
+  // The next call streams: say so before it goes (#write sends the calls made before first),
+  // then pass the reader's credit on.
+  #announceStream(stream: StreamSink): void {
+    if (this.#broken) return;
+    const id = this.#nextId;
+    this.#write([CREDIT, id, stream.buffer]);
+    stream.open((n) => this.#write([CREDIT, id, n]));
   }
 
   #write(message: ParentMessage): void {
@@ -275,6 +288,8 @@ export class ProcessRunner implements Runner {
       this.#hooks.onReady();
     } else if (message[0] === GONE) {
       this.#gone = [message[1], message[2]];
+    } else if (message[0] === ITEMS) {
+      this.#pending.get(message[1])?.options?.stream?.push(message[2]);
     } else if (message[0] === PROGRESS) {
       const call = this.#pending.get(message[1]);
       try {
