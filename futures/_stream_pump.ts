@@ -39,6 +39,8 @@ export interface PumpHooks {
   cancelReason(): unknown;
   /** Aborts when the call is cancelled, to wake a pump waiting for credit. */
   readonly signal: AbortSignal | undefined;
+  /** Whether to gather values into runs (false: send each at once, when sending is free). */
+  readonly batch: boolean;
 }
 
 const MAX_BATCH = 128;
@@ -100,7 +102,7 @@ export async function pump(source: unknown, credit: Credit, hooks: PumpHooks): P
       }
       credit.credit--;
       batch.push(step.value);
-      if (credit.credit <= 0 || batch.length >= MAX_BATCH) send();
+      if (!hooks.batch || credit.credit <= 0 || batch.length >= MAX_BATCH) send();
       else timer ??= setTimeout(send, BATCH_MS);
     }
     return undefined;

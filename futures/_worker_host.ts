@@ -423,6 +423,7 @@ function pumpCall(id: number, ref: number, result: unknown, credit: Credit): Pro
     },
     cancelled: isCancelled,
     cancelReason,
+    batch: true,
     get signal(): AbortSignal {
       return context.signal;
     },

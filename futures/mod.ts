@@ -52,6 +52,8 @@ export { runtimeName } from "./runtime.ts";
 export { type TaskContext, taskContext } from "./context.ts";
 export {
   checkStreamOptions,
+  pumpStream,
+  type PumpStreamOptions,
   type StreamingExecutor,
   type StreamOptions,
   type StreamSink,

@@ -11,6 +11,7 @@ import type { Executor, TaskLimits } from "./executor.ts";
 import type { Future } from "./future.ts";
 import type { Task } from "./task.ts";
 import { checkTimeout } from "./_wait.ts";
+import { grant, newCredit, pump } from "./_stream_pump.ts";
 
 /** How many unread values a stream holds by default before its task waits. */
 const DEFAULT_STREAM_BUFFER = 16;
@@ -127,6 +128,65 @@ export function checkStreamOptions(
     limits: { signal: checkSignal(what, opts.signal), timeout: checkTimeout(what, opts.timeout) },
     buffer: checkInteger(what, "buffer", opts.buffer ?? DEFAULT_STREAM_BUFFER, { min: 1 }),
   };
+}
+
+/** Options for {@linkcode pumpStream}. */
+export interface PumpStreamOptions {
+  /** The task, described, for messages (`'name' from module`). */
+  what: string;
+  /**
+   * Aborting it stops the task: its generator is closed (its `finally` runs) and the pump
+   * rejects with `signal.reason`.
+   *
+   * @default {undefined}
+   */
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs the producer's side of a stream in this isolate: takes values from `source` while the
+ * reader has credit, sends them to `sink`, and closes the generator when the reader leaves. The
+ * worker host does the same in a worker; an executor that runs tasks on this event loop
+ * (`AsyncPoolExecutor`) calls this.
+ *
+ * @param sink The stream's sink (`limits.stream` in `BaseExecutor.start`).
+ * @param source What the task returned.
+ * @param options `what` and `signal`.
+ * @returns The generator's return value, once it has ended.
+ * @throws {TypeError} If `source` is not an async iterable.
+ * @throws What the generator throws, or `signal.reason`.
+ *
+ * @example A generator streamed on this event loop
+ * ```ts
+ * import { Future, pumpStream, TaskStream } from "@tandem/tandem/futures";
+ * import assert from "node:assert/strict";
+ *
+ * async function* letters() {
+ *   yield "a";
+ *   yield "b";
+ * }
+ * const future = new Future<unknown>();
+ * const stream = new TaskStream<string>(future, 1);
+ * pumpStream(stream.sink, letters(), { what: "letters" }).then((value) => future.setResult(value));
+ * assert.deepEqual(await Array.fromAsync(stream), ["a", "b"]);
+ * ```
+ */
+export function pumpStream(
+  sink: StreamSink,
+  source: unknown,
+  options: PumpStreamOptions,
+): Promise<unknown> {
+  const credit = newCredit(sink.buffer);
+  sink.open((n) => grant(credit, n));
+  const signal = options.signal;
+  return pump(source, credit, {
+    what: options.what,
+    send: (values) => sink.push(values),
+    cancelled: () => signal?.aborted ?? false,
+    cancelReason: () => signal?.reason,
+    signal,
+    batch: false,
+  });
 }
 
 interface Waiter<T> {
