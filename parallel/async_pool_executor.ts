@@ -241,7 +241,7 @@ export class AsyncPoolExecutor extends BaseExecutor implements StreamingExecutor
   /**
    * Runs `fn(...args)`, an async generator function (or one that returns an async iterable), on
    * this event loop, and streams its values, as `WorkerPoolExecutor.stream` does: in order,
-   * with backpressure (the generator runs ahead of the reader by at most 16 values), and
+   * with backpressure (the generator runs ahead of the reader by at most 64 values), and
    * leaving the loop closes the generator. The stream holds a slot until it ends. Unlike the
    * worker and process pools, `submit` of such a function also works here: its future holds
    * the iterable itself, which never has to travel.

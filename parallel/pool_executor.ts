@@ -295,7 +295,7 @@ export abstract class PoolExecutor extends BaseExecutor implements StreamingExec
   /**
    * Runs `task(...args)` on a worker and streams the values it yields: `task` is an async
    * generator function (or returns an async iterable). The values arrive in order, with
-   * backpressure: the task runs ahead of the reader by at most 16 values (see
+   * backpressure: the task runs ahead of the reader by at most 64 values (see
    * {@linkcode PoolExecutor.streamWith} for another `buffer`). Leaving the loop closes the
    * generator in the worker, so its `finally` runs there. The stream has its worker to itself
    * until it ends. See `TaskStream` for every guarantee.
