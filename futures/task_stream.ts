@@ -15,8 +15,8 @@ import { grant, newCredit, pump } from "./_stream_pump.ts";
 
 /** How many unread values a stream holds by default before its task waits. */
 // 64, not less: a stream moves at most `buffer` values per round trip between reader and task,
-// and a round trip to a process takes about as long as 10 values sent by raw postMessage
-// (bench/stream_bench.ts).
+// and a round trip costs as much as ~10 values sent by raw postMessage to a worker, ~150 to a
+// process (bench/stream_bench.ts).
 const DEFAULT_STREAM_BUFFER = 64;
 
 /** Options for `streamWith(options, task, ...args)`. */
