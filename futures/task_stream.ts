@@ -67,9 +67,11 @@ export interface StreamSink {
   /**
    * Called by the runner when it sends the call (again, if a broken worker never started it),
    * with the way back to the task: `credit(n)` lets it send `n` more values, `credit(0)` closes
-   * its generator (the reader left).
+   * its generator (the reader left). `park(true)` says that the task has used all its credit and
+   * waits for the reader, `park(false)` that it may run again: a runner lets the process end
+   * while its only work is parked streams.
    */
-  open(credit: (n: number) => void): void;
+  open(credit: (n: number) => void, park?: (parked: boolean) => void): void;
 }
 
 /**
@@ -214,9 +216,10 @@ interface Waiter<T> {
  *   Each also reaches the task through `taskContext()`, as for a submitted task.
  * - A stream occupies its worker until it ends: it is never queued behind, or ahead of, other
  *   tasks on that worker.
- * - A stream that is neither read to its end nor closed keeps its task (and its pool's
- *   `shutdown()`) waiting, like a task that never returns: read it with `for await`, which
- *   always closes it, or hold it with `await using`.
+ * - Lifetime: a stream whose task waits for its reader keeps nothing alive, so a program that
+ *   leaves a stream unread ends. But it keeps its task, and its pool's `shutdown()`, waiting,
+ *   like a task that never returns: read it with `for await`, which always closes it, hold it
+ *   with `await using`, or shut the pool down with `cancelFutures`.
  *
  * @typeParam T The type of the values.
  *
@@ -241,7 +244,11 @@ export class TaskStream<T> implements AsyncIterableIterator<T, undefined>, Async
   #head = 0;
   #waiters: Waiter<T>[] = [];
   #credit: ((n: number) => void) | undefined = undefined;
+  #park: ((parked: boolean) => void) | undefined = undefined;
   #owed = 0;
+  // Values the task may still send; at 0 it is parked, waiting for this reader.
+  #outstanding = 0;
+  #parked = false;
   #closed = false;
   #reported = false;
 
@@ -273,9 +280,12 @@ export class TaskStream<T> implements AsyncIterableIterator<T, undefined>, Async
     this.sink = {
       buffer,
       push: (values) => this.#push(values),
-      open: (credit) => {
+      open: (credit, park) => {
         this.#credit = credit;
+        this.#park = park;
         this.#owed = 0;
+        this.#outstanding = buffer;
+        this.#parked = false;
         if (this.#closed) credit(0);
       },
     };
@@ -335,6 +345,7 @@ export class TaskStream<T> implements AsyncIterableIterator<T, undefined>, Async
     for (const waiter of this.#waiters.splice(0)) waiter.resolve({ value: undefined, done: true });
     const future = this.#future;
     if (future.done() || future.cancel()) return { value: undefined, done: true };
+    this.#setParked(false); // the task runs its `finally` now
     this.#credit?.(0);
     await future;
     return { value: undefined, done: true };
@@ -379,11 +390,21 @@ export class TaskStream<T> implements AsyncIterableIterator<T, undefined>, Async
     if (++this.#owed < this.#threshold || this.#future.done()) return;
     const owed = this.#owed;
     this.#owed = 0;
+    this.#outstanding += owed;
+    this.#setParked(false);
     this.#credit?.(owed);
+  }
+
+  #setParked(parked: boolean): void {
+    if (parked === this.#parked) return;
+    this.#parked = parked;
+    this.#park?.(parked);
   }
 
   #push(values: unknown[]): void {
     if (this.#closed || this.#future.done()) return;
+    this.#outstanding -= values.length;
+    if (this.#outstanding <= 0) this.#setParked(true);
     let i = 0;
     while (i < values.length && this.#waiters.length > 0) {
       this.#waiters.shift()!.resolve({ value: values[i++] as T, done: false });
@@ -393,6 +414,7 @@ export class TaskStream<T> implements AsyncIterableIterator<T, undefined>, Async
   }
 
   #ended(): void {
+    this.#setParked(false);
     for (const waiter of this.#waiters.splice(0)) this.#end().then(waiter.resolve, waiter.reject);
   }
 

@@ -205,6 +205,8 @@ export class TaskWorker implements Disposable {
   #head = 0;
   #headId = 1;
   #busy = 0;
+  // Streamed calls whose task waits for its reader, by id: they do not keep the process alive.
+  #parked = new Set<number>();
   #nextId = 1;
   #refIndex = new Map<string, number>();
   #refs: TaskReference[] = [];
@@ -412,6 +414,7 @@ export class TaskWorker implements Disposable {
         options,
         settle: (_index, outcome) => {
           if (onAbort !== undefined) signal!.removeEventListener("abort", onAbort);
+          if (this.#parked.size > 0) this.#park(id, false);
           resolve(outcome as TaskOutcome<R> | undefined);
         },
       };
@@ -419,9 +422,12 @@ export class TaskWorker implements Disposable {
       if (stream !== undefined) {
         // Announced before the call, so that the host knows it streams when it starts it.
         this.#worker?.postMessage([wire.CREDIT, id, stream.buffer]);
-        stream.open((n) => {
-          if (!this.#broken) this.#worker?.postMessage([wire.CREDIT, id, n]);
-        });
+        stream.open(
+          (n) => {
+            if (!this.#broken) this.#worker?.postMessage([wire.CREDIT, id, n]);
+          },
+          (parked) => this.#park(id, parked),
+        );
       }
       this.#enqueue(call, task, args);
       if (signal !== undefined && !this.#broken) {
@@ -454,6 +460,9 @@ export class TaskWorker implements Disposable {
 
   #cancel(id: number): void {
     if (this.#broken || this.#worker === undefined) return;
+    // A cancelled stream runs again (to its end), even if it was waiting for its reader.
+    if (id === wire.CANCEL_ALL) this.#parked.clear();
+    this.#park(id, false);
     Atomics.store(this.#cells, wire.CANCEL, id);
     this.#worker.postMessage([wire.CANCEL_CALL, id]);
   }
@@ -581,7 +590,8 @@ export class TaskWorker implements Disposable {
     out.calls.push(call);
     this.#pending.push(call);
     this.#nextId++;
-    if (this.#busy++ === 0) this.#hold(true);
+    this.#busy++;
+    this.#hold(this.#busy > this.#parked.size);
   }
 
   // The fast lane: the worker is idle, so put the call in its mailbox and ring.
@@ -593,7 +603,8 @@ export class TaskWorker implements Disposable {
     ) return false;
     const id = this.#nextId++;
     this.#pending.push(call);
-    if (this.#busy++ === 0) this.#hold(true);
+    this.#busy++;
+    this.#hold(this.#busy > this.#parked.size);
     const answered = Atomics.load(cells, wire.RES_ID);
     Atomics.store(cells, wire.REQ_REF, index);
     Atomics.store(cells, wire.REQ_ID, id);
@@ -689,7 +700,8 @@ export class TaskWorker implements Disposable {
     const call = this.#pending[offset];
     if (call === undefined) return undefined;
     this.#pending[offset] = undefined;
-    if (--this.#busy === 0) this.#hold(false);
+    this.#busy--;
+    this.#hold(this.#busy > this.#parked.size);
     if (id === this.#fastId) {
       this.#fastId = 0;
       fastWaiting.delete(this.#checkFast);
@@ -738,7 +750,14 @@ export class TaskWorker implements Disposable {
     this.#onReady?.();
   }
 
-  // A worker with calls in flight keeps the process alive; an idle one does not.
+  #park(id: number, parked: boolean): void {
+    if (parked) this.#parked.add(id);
+    else this.#parked.delete(id);
+    this.#hold(this.#busy > this.#parked.size);
+  }
+
+  // A worker with calls in flight keeps the process alive; an idle one does not, nor one whose
+  // only calls are streams waiting for their readers (only a reader can wake them).
   #hold(busy: boolean): void {
     if (busy === this.#referenced || this.#worker === undefined) return;
     this.#referenced = busy;

@@ -67,6 +67,7 @@ export class ProcessRunner implements Runner {
   #unstarted = new Set<number>();
   #out: { entries: CallEntry[]; calls: Call[] } | undefined = undefined;
   #nextId = 1;
+  #parked = new Set<number>();
   #ready = false;
   #gone: [code: number, record: ErrorRecord | { value: unknown } | null] | undefined;
   #stderr: Uint8Array[] = [];
@@ -120,15 +121,19 @@ export class ProcessRunner implements Runner {
     options?: CallOptions,
   ): Promise<TaskOutcome<R> | undefined> {
     const signal = options?.signal;
-    if (options?.stream !== undefined) this.#announceStream(options.stream);
+    const streamId = options?.stream === undefined ? 0 : this.#announceStream(options.stream);
     return new Promise((resolve) => {
       let onAbort: (() => void) | undefined;
       const id = this.#send(task, [args], (_i, outcome) => {
         if (onAbort !== undefined) signal!.removeEventListener("abort", onAbort);
+        if (streamId !== 0) this.#park(streamId, false);
         resolve(outcome as TaskOutcome<R> | undefined);
       }, options);
       if (signal !== undefined && id !== 0) {
-        onAbort = () => this.#write([CANCEL_CALL, id]);
+        onAbort = () => {
+          this.#park(id, false);
+          this.#write([CANCEL_CALL, id]);
+        };
         if (signal.aborted) onAbort();
         else signal.addEventListener("abort", onAbort, { once: true });
       }
@@ -136,16 +141,27 @@ export class ProcessRunner implements Runner {
   }
 
   cancelAll(): void {
+    this.#parked.clear();
+    this.#hold(this.#pending.size > 0);
     this.#write([CANCEL_CALL, -1]);
   }
 
   // The next call streams: say so before it goes (#write sends the calls made before first),
   // then pass the reader's credit on.
-  #announceStream(stream: StreamSink): void {
-    if (this.#broken) return;
+  #announceStream(stream: StreamSink): number {
+    if (this.#broken) return 0;
     const id = this.#nextId;
     this.#write([CREDIT, id, stream.buffer]);
-    stream.open((n) => this.#write([CREDIT, id, n]));
+    stream.open((n) => this.#write([CREDIT, id, n]), (parked) => this.#park(id, parked));
+    return id;
+  }
+
+  // A stream whose task waits for its reader does not keep this process alive; one that is
+  // cancelled runs again, to its end.
+  #park(id: number, parked: boolean): void {
+    if (parked) this.#parked.add(id);
+    else this.#parked.delete(id);
+    this.#hold(this.#pending.size > this.#parked.size);
   }
 
   #write(message: ParentMessage): void {
