@@ -217,7 +217,10 @@ async function runQueued(): Promise<boolean> {
     currentId = id;
     currentRef = ref;
     const stream = streams.get(id);
-    if (stream !== undefined) streams.delete(id);
+    // Announced calls that never came (their arguments could not be sent) are forgotten.
+    if (streams.size > 0) {
+      for (const announced of streams.keys()) if (announced <= id) streams.delete(announced);
+    }
     currentStream = stream;
     Atomics.store(cells, wire.STARTED, id);
     try {

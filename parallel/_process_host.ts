@@ -126,11 +126,14 @@ const cancellable = new Map<number, AbortController>();
 // Streamed calls, by the parent's call id: their first CREDIT comes before the call, the rest
 // pass through to the worker, and their values go back as ITEMS frames.
 const streams = new Map<number, { buffer: number; credit?: (n: number) => void }>();
+// The last call id received: credit for a call up to it that is not streaming now is late.
+let lastCallId = 0;
 
 function relayCredit(id: number, n: number): void {
   const stream = streams.get(id);
-  if (stream === undefined) streams.set(id, { buffer: n });
-  else if (stream.credit !== undefined) stream.credit(n);
+  if (stream === undefined) {
+    if (id > lastCallId) streams.set(id, { buffer: n });
+  } else if (stream.credit !== undefined) stream.credit(n);
   else if (n === 0) stream.buffer = 0; // closed before the call came
 }
 
@@ -160,6 +163,7 @@ for await (const chunk of Deno.stdin.readable) {
       continue;
     }
     for (const [firstId, module, name, argsList, canCancel] of message[1]) {
+      lastCallId = Math.max(lastCallId, firstId + argsList.length - 1);
       const ref = reference(module, name);
       if (argsList.length === 1) {
         const controller = canCancel ? new AbortController() : undefined;
