@@ -206,7 +206,11 @@ export class TaskWorker implements Disposable {
   #headId = 1;
   #busy = 0;
   // Streamed calls whose task waits for its reader, by id: they do not keep the process alive.
+  // Cancelled calls (every id below #cancelledBelow, and those in #cancelled) run to their end
+  // and never count as parked: values still on their way must not let the process end first.
   #parked = new Set<number>();
+  #cancelledBelow = 0;
+  #cancelled = new Set<number>();
   #nextId = 1;
   #refIndex = new Map<string, number>();
   #refs: TaskReference[] = [];
@@ -415,6 +419,7 @@ export class TaskWorker implements Disposable {
         settle: (_index, outcome) => {
           if (onAbort !== undefined) signal!.removeEventListener("abort", onAbort);
           if (this.#parked.size > 0) this.#park(id, false);
+          if (this.#cancelled.size > 0) this.#cancelled.delete(id);
           resolve(outcome as TaskOutcome<R> | undefined);
         },
       };
@@ -460,8 +465,10 @@ export class TaskWorker implements Disposable {
 
   #cancel(id: number): void {
     if (this.#broken || this.#worker === undefined) return;
-    // A cancelled stream runs again (to its end), even if it was waiting for its reader.
-    if (id === wire.CANCEL_ALL) this.#parked.clear();
+    if (id === wire.CANCEL_ALL) {
+      this.#cancelledBelow = this.#nextId;
+      this.#parked.clear();
+    } else this.#cancelled.add(id);
     this.#park(id, false);
     Atomics.store(this.#cells, wire.CANCEL, id);
     this.#worker.postMessage([wire.CANCEL_CALL, id]);
@@ -751,7 +758,7 @@ export class TaskWorker implements Disposable {
   }
 
   #park(id: number, parked: boolean): void {
-    if (parked) this.#parked.add(id);
+    if (parked && id >= this.#cancelledBelow && !this.#cancelled.has(id)) this.#parked.add(id);
     else this.#parked.delete(id);
     this.#hold(this.#busy > this.#parked.size);
   }

@@ -67,7 +67,10 @@ export class ProcessRunner implements Runner {
   #unstarted = new Set<number>();
   #out: { entries: CallEntry[]; calls: Call[] } | undefined = undefined;
   #nextId = 1;
+  // As in TaskWorker: streams waiting for their readers, and cancelled calls, which never park.
   #parked = new Set<number>();
+  #cancelledBelow = 0;
+  #cancelled = new Set<number>();
   #ready = false;
   #gone: [code: number, record: ErrorRecord | { value: unknown } | null] | undefined;
   #stderr: Uint8Array[] = [];
@@ -126,11 +129,15 @@ export class ProcessRunner implements Runner {
       let onAbort: (() => void) | undefined;
       const id = this.#send(task, [args], (_i, outcome) => {
         if (onAbort !== undefined) signal!.removeEventListener("abort", onAbort);
-        if (streamId !== 0) this.#park(streamId, false);
+        if (streamId !== 0) {
+          this.#park(streamId, false);
+          this.#cancelled.delete(streamId);
+        }
         resolve(outcome as TaskOutcome<R> | undefined);
       }, options);
       if (signal !== undefined && id !== 0) {
         onAbort = () => {
+          this.#cancelled.add(id);
           this.#park(id, false);
           this.#write([CANCEL_CALL, id]);
         };
@@ -141,6 +148,7 @@ export class ProcessRunner implements Runner {
   }
 
   cancelAll(): void {
+    this.#cancelledBelow = this.#nextId;
     this.#parked.clear();
     this.#hold(this.#pending.size > 0);
     this.#write([CANCEL_CALL, -1]);
@@ -159,7 +167,7 @@ export class ProcessRunner implements Runner {
   // A stream whose task waits for its reader does not keep this process alive; one that is
   // cancelled runs again, to its end.
   #park(id: number, parked: boolean): void {
-    if (parked) this.#parked.add(id);
+    if (parked && id >= this.#cancelledBelow && !this.#cancelled.has(id)) this.#parked.add(id);
     else this.#parked.delete(id);
     this.#hold(this.#pending.size > this.#parked.size);
   }
