@@ -437,7 +437,7 @@ function notStreamed(ref: number): TypeError {
   return new TypeError(
     `Task ${
       describeRef(ref, currentId)
-    } returned an async iterable, which cannot travel as one value: use stream() to receive its values`,
+    } returned an async iterable, which cannot travel as one value: use an executor's stream() to receive its values`,
   );
 }
 

@@ -1,5 +1,7 @@
 /**
- * The hub of tandem: task references, {@linkcode Future}, the {@linkcode Executor} interface,
+ * The hub of tandem: task references, {@linkcode Future}, the {@linkcode Executor} interface
+ * (and {@linkcode StreamingExecutor}, whose `stream` yields a task's values as a
+ * {@linkcode TaskStream}),
  * {@linkcode asCompleted} and {@linkcode wait}, the error classes, the worker host that runs
  * tasks in workers ({@linkcode TaskWorker}), the protocol by which shared-memory objects
  * cross into workers, the wait kernel over shared memory ({@linkcode waitUntil},

@@ -185,7 +185,8 @@ for (const [name, make] of kinds) {
       await assert.rejects(
         pool.submit(countLogged, path, 3).result(),
         (error: Error) =>
-          error instanceof TypeError && /'countLogged'.*use stream\(\)/.test(error.message),
+          error instanceof TypeError &&
+          /'countLogged'.*use an executor's stream\(\)/.test(error.message),
       );
     });
     await assert.rejects(
