@@ -415,13 +415,19 @@ function pumpCall(id: number, ref: number, result: unknown, credit: Credit): Pro
     send(values: unknown[]): void {
       try {
         post([wire.ITEMS, id, values]);
-      } catch (cause) {
-        throw new TypeError(
-          `Task ${describeRef(ref, id)} yielded a value that cannot be structured-cloned (${
-            messageOf(cause)
-          })`,
-          { cause },
-        );
+        return;
+      } catch { /* one of them cannot be cloned: the values before it still go */ }
+      for (const value of values) {
+        try {
+          post([wire.ITEMS, id, [value]]);
+        } catch (cause) {
+          throw new TypeError(
+            `Task ${describeRef(ref, id)} yielded a value that cannot be structured-cloned (${
+              messageOf(cause)
+            })`,
+            { cause },
+          );
+        }
       }
     },
     cancelled: isCancelled,

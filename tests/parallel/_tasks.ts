@@ -302,3 +302,25 @@ export const iterableOf = task(
     };
   },
 );
+
+/** Yields 1, 2, ... forever; its `finally` throws. */
+export const failInFinally = task(
+  import.meta.url,
+  async function* failInFinally(): AsyncGenerator<number> {
+    try {
+      for (let i = 1;; i++) yield i;
+    } finally {
+      // deno-lint-ignore no-unsafe-finally
+      throw new RangeError("finally failed");
+    }
+  },
+);
+
+/** Yields 1, then a function, which cannot be cloned. */
+export const yieldFunction = task(
+  import.meta.url,
+  async function* yieldFunction(): AsyncGenerator<unknown> {
+    yield 1;
+    yield () => {};
+  },
+);

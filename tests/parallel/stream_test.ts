@@ -10,10 +10,12 @@ import {
 } from "@tandem/tandem/parallel";
 import {
   countLogged,
+  failInFinally,
   isolateId,
   iterableOf,
   processId,
   square,
+  yieldFunction,
   yieldThenExit,
   yieldThenFail,
 } from "./_tasks.ts";
@@ -114,6 +116,28 @@ for (const [name, make] of kinds) {
       assert.ok(produced(path) <= 3 + 4);
     });
     assert.equal(await pool.submit(who), before, "the same worker runs the next task");
+  });
+
+  Deno.test(`${name}: leaving the loop rejects with what the generator's finally threw`, async () => {
+    await using pool = make();
+    await assert.rejects(async () => {
+      for await (const n of pool.stream(failInFinally)) if (n === 2) break;
+    }, (error: Error) => error.name === "RangeError" && error.message === "finally failed");
+    assert.equal(await pool.submit(square, 5), 25);
+  });
+
+  Deno.test(`${name}: a value that cannot be cloned fails the stream with a TypeError naming the task`, async () => {
+    await using pool = make();
+    const seen: unknown[] = [];
+    await assert.rejects(
+      async () => {
+        for await (const value of pool.stream(yieldFunction)) seen.push(value);
+      },
+      (error: Error) =>
+        error instanceof TypeError &&
+        /'yieldFunction' .* yielded a value that cannot be structured-cloned/.test(error.message),
+    );
+    assert.deepEqual(seen, [1]);
   });
 
   Deno.test(`${name}: an exception in the generator rejects the read, after the values before it`, async () => {
