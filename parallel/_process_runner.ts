@@ -137,8 +137,10 @@ export class ProcessRunner implements Runner {
       }, options);
       if (signal !== undefined && id !== 0) {
         onAbort = () => {
-          this.#cancelled.add(id);
-          this.#park(id, false);
+          if (streamId !== 0) {
+            this.#cancelled.add(streamId);
+            this.#park(streamId, false);
+          }
           this.#write([CANCEL_CALL, id]);
         };
         if (signal.aborted) onAbort();
