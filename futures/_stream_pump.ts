@@ -79,6 +79,15 @@ export async function pump(source: unknown, credit: Credit, hooks: PumpHooks): P
     batch = [];
     hooks.send(values);
   };
+  // A run sent by the timer that cannot travel fails the stream at its next step.
+  let late: { error: unknown } | undefined;
+  const sendLater = (): void => {
+    try {
+      send();
+    } catch (error) {
+      late = { error };
+    }
+  };
   const wakeOnCancel = (): void => {
     const wake = credit.wake;
     credit.wake = undefined;
@@ -94,7 +103,14 @@ export async function pump(source: unknown, credit: Credit, hooks: PumpHooks): P
       }
       if (credit.stopped) break;
       if (hooks.cancelled()) throw hooks.cancelReason();
-      const step = await iterator.next();
+      let step: IteratorResult<unknown>;
+      try {
+        step = await iterator.next();
+      } catch (error) {
+        finished = true; // a generator that threw is closed
+        throw error;
+      }
+      if (late !== undefined) throw late.error;
       if (step.done) {
         finished = true;
         send();
@@ -103,7 +119,7 @@ export async function pump(source: unknown, credit: Credit, hooks: PumpHooks): P
       credit.credit--;
       batch.push(step.value);
       if (!hooks.batch || credit.credit <= 0 || batch.length >= MAX_BATCH) send();
-      else timer ??= setTimeout(send, BATCH_MS);
+      else timer ??= setTimeout(sendLater, BATCH_MS);
     }
     return undefined;
   } finally {

@@ -316,11 +316,13 @@ export const failInFinally = task(
   },
 );
 
-/** Yields 1, then a function, which cannot be cloned. */
+/** Yields 1, then a function, which cannot be cloned, then (50 ms later) 3. */
 export const yieldFunction = task(
   import.meta.url,
   async function* yieldFunction(): AsyncGenerator<unknown> {
     yield 1;
     yield () => {};
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    yield 3;
   },
 );
