@@ -202,7 +202,9 @@ interface Waiter<T> {
 /**
  * The values that a streamed task yields, read with `for await`. The task (an async generator
  * function, or any function returning an async iterable) runs in its worker, process or slot,
- * and its values arrive here in order.
+ * and its values arrive here in order. Python has no direct counterpart: it is what a generator
+ * would be if `Executor.submit` could run one, where Python code passes values back through a
+ * `multiprocessing` pipe or queue.
  *
  * Guarantees:
  * - Backpressure: the task runs ahead of the reader by at most `buffer` values (see
