@@ -71,3 +71,11 @@ export const callDouble = task(
     return bridge.call("double", [n]);
   },
 );
+
+/** Yields 1, 2, ..., `n`: a task to stream (`pool.stream(countTo, n)`). */
+export const countTo = task(
+  import.meta.url,
+  async function* countTo(n: number): AsyncGenerator<number, void, undefined> {
+    for (let i = 1; i <= n; i++) yield i;
+  },
+);

@@ -111,7 +111,19 @@ export const POKE = 2;
  */
 export const CANCEL_CALL = 3;
 
-export type HostRequest = CallsMessage | [typeof POKE] | [typeof CANCEL_CALL, number];
+/**
+ * Parent -> host kind tag: `[CREDIT, id, n]`, call `id` streams its values (see
+ * _stream_pump.ts) and may send `n` more of them; `n === 0`: the reader left, close the
+ * generator. The first CREDIT of a stream comes before its call, so that the host knows the
+ * call is a stream when it starts it (stream calls never take the fast lane).
+ */
+export const CREDIT = 4;
+
+export type HostRequest =
+  | CallsMessage
+  | [typeof POKE]
+  | [typeof CANCEL_CALL, number]
+  | [typeof CREDIT, number, number];
 
 /** Host -> parent kind tag: outcomes of consecutive calls. */
 export const DONE = 1;
@@ -159,8 +171,12 @@ export const READY = 3;
 /** Host -> parent kind tag: `[PROGRESS, id, value]`, a progress value of call `id`. */
 export const PROGRESS = 4;
 
-export type HostReply = DoneMessage | GoneMessage | [typeof READY] | [
-  typeof PROGRESS,
-  number,
-  unknown,
-];
+/** Host -> parent kind tag: `[ITEMS, id, values]`, values a streamed call `id` yielded. */
+export const ITEMS = 5;
+
+export type HostReply =
+  | DoneMessage
+  | GoneMessage
+  | [typeof READY]
+  | [typeof PROGRESS, number, unknown]
+  | [typeof ITEMS, number, unknown[]];

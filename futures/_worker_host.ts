@@ -21,6 +21,7 @@ import { cancelledError, provideTaskContext, type TaskContext } from "./context.
 import { BrokenExecutorError } from "./errors.ts";
 import { adoptIsolateRegistry } from "./isolates.ts";
 import { describeTask, resolveTask, type Task, type TaskReference } from "./task.ts";
+import { type Credit, grant, isAsyncIterable, newCredit, pump } from "./_stream_pump.ts";
 import type {
   CallsMessage,
   DoneMessage,
@@ -224,6 +225,12 @@ async function runQueued(): Promise<boolean> {
     const shared = segment[5] !== 0 && segment[5].includes(i);
     currentId = id;
     currentRef = ref;
+    const stream = streams.get(id);
+    // Announced calls that never came (their arguments could not be sent) are forgotten.
+    if (streams.size > 0) {
+      for (const announced of streams.keys()) if (announced <= id) streams.delete(announced);
+    }
+    currentStream = stream;
     Atomics.store(cells, wire.STARTED, id);
     try {
       let task = tasks.get(ref);
@@ -241,6 +248,12 @@ async function runQueued(): Promise<boolean> {
         flush();
         result = await result;
       }
+      if (stream !== undefined) {
+        flush();
+        result = await pumpCall(id, ref, result, stream);
+      } else if (isAsyncIterable(result)) {
+        throw notStreamed(ref);
+      }
       if (gone) return false;
       if (progressHeld) releaseProgress();
       settleValue(id, ref, result);
@@ -257,6 +270,7 @@ async function runQueued(): Promise<boolean> {
       }
       record(id, ref, errorToRecord(error), wire.ERROR);
     }
+    currentStream = undefined;
     if (id === fastId) answerFast(id);
     else if (outValues.length >= FLUSH_COUNT || performance.now() - outSince >= FLUSH_MS) flush();
   }
@@ -464,8 +478,69 @@ const context: TaskContext = {
 };
 provideTaskContext(() => context);
 
+// Streams (see _stream_pump.ts): the running call's credit, and the credit of calls announced
+// as streams (a CREDIT message comes before the call) that have not started yet.
+let currentStream: Credit | undefined;
+const streams = new Map<number, Credit>();
+
+function receiveCredit(id: number, n: number): void {
+  if (id === currentId && currentStream !== undefined) grant(currentStream, n);
+  else if (id > Atomics.load(cells, wire.STARTED)) {
+    const announced = streams.get(id);
+    if (announced === undefined) streams.set(id, newCredit(n));
+    else grant(announced, n);
+  }
+}
+
+function describeRef(ref: number, id: number): string {
+  const reference = refs.get(ref);
+  return reference ? describeTask(reference) : `call ${id}`;
+}
+
+function pumpCall(id: number, ref: number, result: unknown, credit: Credit): Promise<unknown> {
+  return pump(result, credit, {
+    what: describeRef(ref, id),
+    send(values: unknown[]): void {
+      try {
+        post([wire.ITEMS, id, values]);
+        return;
+      } catch { /* one of them cannot be cloned: the values before it still go */ }
+      for (const value of values) {
+        try {
+          post([wire.ITEMS, id, [value]]);
+        } catch (cause) {
+          throw new TypeError(
+            `Task ${describeRef(ref, id)} yielded a value that cannot be structured-cloned (${
+              messageOf(cause)
+            })`,
+            { cause },
+          );
+        }
+      }
+    },
+    cancelled: isCancelled,
+    cancelReason,
+    batch: true,
+    get signal(): AbortSignal {
+      return context.signal;
+    },
+  });
+}
+
+function notStreamed(ref: number): TypeError {
+  return new TypeError(
+    `Task ${
+      describeRef(ref, currentId)
+    } returned an async iterable, which cannot travel as one value: use an executor's stream() to receive its values`,
+  );
+}
+
 function receive(message: HostRequest): void {
   if (gone) return;
+  if (message[0] === wire.CREDIT) {
+    receiveCredit(message[1], message[2]);
+    return;
+  }
   if (message[0] === wire.CANCEL_CALL) {
     const id = message[1];
     if (controller !== undefined && controllerId === currentId && currentId !== 0) {

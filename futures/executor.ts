@@ -10,6 +10,7 @@ import { TimeoutError } from "./errors.ts";
 import { Future } from "./future.ts";
 import { checkTask, describeTask, type Task } from "./task.ts";
 import type { TaskOutcome } from "./task_worker.ts";
+import { type StreamSink, TaskStream } from "./task_stream.ts";
 import { checkTimeout } from "./_wait.ts";
 
 /** Options for {@linkcode Executor.map}. */
@@ -65,6 +66,13 @@ export interface TaskLimits {
    * @default {undefined} (no limit)
    */
   readonly timeout?: number;
+  /**
+   * For a streamed task (`stream`, `streamWith`): where its values go. The task returns an async
+   * iterable; its future settles with the generator's return value when it ends.
+   *
+   * @default {undefined} (not a stream)
+   */
+  readonly stream?: StreamSink;
 }
 
 /**
@@ -244,6 +252,35 @@ export abstract class BaseExecutor implements Executor {
     this.#track(future);
     this.start(future, task, args, limits);
     return future;
+  }
+
+  /**
+   * Starts `task(...args)` as a stream: the shared part of the `stream` and `streamWith` of
+   * executors that can stream (see `StreamingExecutor`). The task's values arrive through the
+   * returned stream; {@linkcode BaseExecutor.start} receives its sink as `limits.stream`.
+   *
+   * @typeParam A The task's parameter types.
+   * @typeParam T The type of the values.
+   * @param limits The stream's `signal` and `timeout`, if any.
+   * @param buffer How many unread values the task may run ahead by.
+   * @param task The task; it returns an async iterable.
+   * @param args Its arguments.
+   * @returns The stream.
+   * @throws {Error} If the executor has been shut down.
+   * @throws {TypeError} If `task` is not a task.
+   */
+  protected streamLimited<A extends unknown[], T>(
+    limits: TaskLimits | undefined,
+    buffer: number,
+    task: Task<A, AsyncIterable<T>>,
+    args: A,
+  ): TaskStream<T> {
+    this.#checkOpen("stream", task);
+    const future = new Future<unknown>();
+    this.#track(future);
+    const stream = new TaskStream<T>(future, buffer);
+    this.start(future, task as Task<A, unknown>, args, { ...limits, stream: stream.sink });
+    return stream;
   }
 
   /**

@@ -1,5 +1,7 @@
 /**
- * The hub of tandem: task references, {@linkcode Future}, the {@linkcode Executor} interface,
+ * The hub of tandem: task references, {@linkcode Future}, the {@linkcode Executor} interface
+ * (and {@linkcode StreamingExecutor}, whose `stream` yields a task's values as a
+ * {@linkcode TaskStream}),
  * {@linkcode asCompleted} and {@linkcode wait}, the error classes, the worker host that runs
  * tasks in workers ({@linkcode TaskWorker}), the protocol by which shared-memory objects
  * cross into workers, the wait kernel over shared memory ({@linkcode waitUntil},
@@ -50,6 +52,15 @@ export { checkNotBootstrapping } from "./bootstrap.ts";
 export { unrefTimer } from "./timers.ts";
 export { runtimeName } from "./runtime.ts";
 export { type TaskContext, taskContext } from "./context.ts";
+export {
+  checkStreamOptions,
+  pumpStream,
+  type PumpStreamOptions,
+  type StreamingExecutor,
+  type StreamOptions,
+  type StreamSink,
+  TaskStream,
+} from "./task_stream.ts";
 export { type ArgumentDestination, checkTaskArguments } from "./arguments.ts";
 export { type ErrorRecord, errorToRecord, recordToError } from "./error_record.ts";
 export { decodeValue, encodeValue } from "./value_bytes.ts";

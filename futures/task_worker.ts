@@ -22,6 +22,7 @@ import { allocateIsolate, isolateRegistry, markIsolateDead } from "./isolates.ts
 import { checkTask, describeTask, type Task, type TaskReference } from "./task.ts";
 import { runtimeName } from "./runtime.ts";
 import { unrefTimer } from "./timers.ts";
+import type { StreamSink } from "./task_stream.ts";
 
 /** Options for {@linkcode TaskWorker}. */
 export interface TaskWorkerOptions {
@@ -71,6 +72,11 @@ export interface CallOptions {
    * `TaskContext.progress`); the last value reported comes before the call settles.
    */
   onProgress?(value: unknown): void;
+  /**
+   * Streams the call: the task returns an async iterable, whose values go to this sink with
+   * backpressure (see `TaskStream`); the call's outcome is the generator's return value.
+   */
+  readonly stream?: StreamSink;
 }
 
 /** How often a busy worker is checked for a call that the host has not started. */
@@ -208,6 +214,12 @@ export class TaskWorker implements Disposable {
   #head = 0;
   #headId = 1;
   #busy = 0;
+  // Streamed calls whose task waits for its reader, by id: they do not keep the process alive.
+  // Cancelled calls (every id below #cancelledBelow, and those in #cancelled) run to their end
+  // and never count as parked: values still on their way must not let the process end first.
+  #parked = new Set<number>();
+  #cancelledBelow = 0;
+  #cancelled = new Set<number>();
   #nextId = 1;
   #refIndex = new Map<string, number>();
   #refs: TaskReference[] = [];
@@ -415,9 +427,22 @@ export class TaskWorker implements Disposable {
         options,
         settle: (_index, outcome) => {
           if (onAbort !== undefined) signal!.removeEventListener("abort", onAbort);
+          if (this.#parked.size > 0) this.#park(id, false);
+          if (this.#cancelled.size > 0) this.#cancelled.delete(id);
           resolve(outcome as TaskOutcome<R> | undefined);
         },
       };
+      const stream = options?.stream;
+      if (stream !== undefined) {
+        // Announced before the call, so that the host knows it streams when it starts it.
+        this.#worker?.postMessage([wire.CREDIT, id, stream.buffer]);
+        stream.open(
+          (n) => {
+            if (!this.#broken) this.#worker?.postMessage([wire.CREDIT, id, n]);
+          },
+          (parked) => this.#park(id, parked),
+        );
+      }
       this.#enqueue(call, task, [args]);
       if (signal !== undefined && !this.#broken) {
         onAbort = () => this.#cancel(id);
@@ -449,6 +474,11 @@ export class TaskWorker implements Disposable {
 
   #cancel(id: number): void {
     if (this.#broken || this.#worker === undefined) return;
+    if (id === wire.CANCEL_ALL) {
+      this.#cancelledBelow = this.#nextId;
+      this.#parked.clear();
+    } else this.#cancelled.add(id);
+    this.#park(id, false);
     Atomics.store(this.#cells, wire.CANCEL, id);
     this.#worker.postMessage([wire.CANCEL_CALL, id]);
   }
@@ -547,7 +577,7 @@ export class TaskWorker implements Disposable {
     let index = this.#refIndex.get(key);
     if (
       index !== undefined && this.#busy === 0 && this.#out === undefined && call.count === 1 &&
-      this.#sendFast(call, index, argsList[0])
+      call.options?.stream === undefined && this.#sendFast(call, index, argsList[0])
     ) {
       return;
     }
@@ -587,8 +617,8 @@ export class TaskWorker implements Disposable {
       this.#pending.push(call);
     }
     this.#nextId += argsList.length;
-    if (this.#busy === 0) this.#hold(true);
     this.#busy += argsList.length;
+    this.#hold(this.#busy > this.#parked.size);
   }
 
   // The fast lane: the worker is idle, so put the call in its mailbox and ring.
@@ -600,7 +630,8 @@ export class TaskWorker implements Disposable {
     ) return false;
     const id = this.#nextId++;
     this.#pending.push(call);
-    if (this.#busy++ === 0) this.#hold(true);
+    this.#busy++;
+    this.#hold(this.#busy > this.#parked.size);
     const answered = Atomics.load(cells, wire.RES_ID);
     Atomics.store(cells, wire.REQ_REF, index);
     Atomics.store(cells, wire.REQ_ID, id);
@@ -697,7 +728,8 @@ export class TaskWorker implements Disposable {
     const call = this.#pending[offset];
     if (call === undefined) return undefined;
     this.#pending[offset] = undefined;
-    if (--this.#busy === 0) this.#hold(false);
+    this.#busy--;
+    this.#hold(this.#busy > this.#parked.size);
     if (id === this.#fastId) {
       this.#fastId = 0;
       fastWaiting.delete(this.#checkFast);
@@ -722,6 +754,11 @@ export class TaskWorker implements Disposable {
     else if (message[0] === wire.GONE) this.#gone(message);
     else if (message[0] === wire.READY) this.#started();
     else if (message[0] === wire.PROGRESS) this.#progress(message[1], message[2]);
+    else if (message[0] === wire.ITEMS) this.#items(message[1], message[2]);
+  }
+
+  #items(id: number, values: unknown[]): void {
+    this.#pending[this.#head + (id - this.#headId)]?.options?.stream?.push(values);
   }
 
   // Delivers a progress value, then tells the host it may send another (it keeps a few in
@@ -744,7 +781,14 @@ export class TaskWorker implements Disposable {
     this.#onReady?.();
   }
 
-  // A worker with calls in flight keeps the process alive; an idle one does not.
+  #park(id: number, parked: boolean): void {
+    if (parked && id >= this.#cancelledBelow && !this.#cancelled.has(id)) this.#parked.add(id);
+    else this.#parked.delete(id);
+    this.#hold(this.#busy > this.#parked.size);
+  }
+
+  // A worker with calls in flight keeps the process alive; an idle one does not, nor one whose
+  // only calls are streams waiting for their readers (only a reader can wake them).
   #hold(busy: boolean): void {
     if (busy === this.#referenced || this.#worker === undefined) return;
     this.#referenced = busy;

@@ -22,6 +22,13 @@ export const CALLS = 1;
 export const CANCEL_CALL = 5;
 /** Child -> parent: `[PROGRESS, id, value]`, a progress value of call `id`. */
 export const PROGRESS = 6;
+/**
+ * Parent -> child: `[CREDIT, id, n]`, call `id` streams and may send `n` more values (0: the
+ * reader left). The first one comes before the call, as between a TaskWorker and its host.
+ */
+export const CREDIT = 7;
+/** Child -> parent: `[ITEMS, id, values]`, values that the streamed call `id` yielded. */
+export const ITEMS = 8;
 /** Child -> parent: `[READY]`, the start handshake: the child and its worker are up. */
 export const READY = 2;
 /**
@@ -51,12 +58,20 @@ export type CallEntry = [
   argsList: unknown[][],
   cancellable: boolean,
 ];
-export type ParentMessage = [typeof CALLS, CallEntry[]] | [typeof CANCEL_CALL, number];
+export type ParentMessage =
+  | [typeof CALLS, CallEntry[]]
+  | [typeof CANCEL_CALL, number]
+  | StreamCredit;
+/** A stream's credit, parent -> child: see {@linkcode CREDIT}. */
+export type StreamCredit = [typeof CREDIT, number, number];
+/** A stream's values, child -> parent: see {@linkcode ITEMS}. */
+export type StreamItems = [typeof ITEMS, number, unknown[]];
 export type ChildMessage =
   | [typeof READY]
   | [typeof DONE, unknown[]]
   | [typeof PROGRESS, number, unknown]
-  | [typeof GONE, number, ErrorRecord | { value: unknown } | null];
+  | [typeof GONE, number, ErrorRecord | { value: unknown } | null]
+  | StreamItems;
 
 /** Serializes `message` into one frame. Throws if it cannot be serialized. */
 export function frame(message: unknown): Uint8Array {

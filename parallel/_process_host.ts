@@ -11,6 +11,7 @@
 import {
   BrokenExecutorError,
   errorToRecord,
+  type StreamSink,
   type Task,
   task,
   type TaskOutcome,
@@ -21,11 +22,13 @@ import {
   BROKEN,
   CANCEL_CALL,
   type ChildMessage,
+  CREDIT,
   DONE,
   FAILED,
   frame,
   FrameReader,
   GONE,
+  ITEMS,
   type ParentMessage,
   PROGRESS,
   READY,
@@ -158,15 +161,47 @@ function moveBuffers(args: unknown[]): void {
   }
 }
 
+// Streamed calls, by the parent's call id: their first CREDIT comes before the call, the rest
+// pass through to the worker, and their values go back as ITEMS frames.
+const streams = new Map<number, { buffer: number; credit?: (n: number) => void }>();
+// The last call id received: credit for a call up to it that is not streaming now is late.
+let lastCallId = 0;
+
+function relayCredit(id: number, n: number): void {
+  const stream = streams.get(id);
+  if (stream === undefined) {
+    if (id > lastCallId) streams.set(id, { buffer: n });
+  } else if (stream.credit !== undefined) stream.credit(n);
+  else if (n === 0) stream.buffer = 0; // closed before the call came
+}
+
+function streamSink(id: number): StreamSink | undefined {
+  const stream = streams.get(id);
+  if (stream === undefined) return undefined;
+  return {
+    buffer: Math.max(1, stream.buffer),
+    push: (values) => write([ITEMS, id, values]),
+    open: (credit) => {
+      stream.credit = credit;
+      if (stream.buffer === 0) credit(0);
+    },
+  };
+}
+
 const reader = new FrameReader();
 for await (const chunk of Deno.stdin.readable) {
   for (const message of reader.push(chunk) as ParentMessage[]) {
+    if (message[0] === CREDIT) {
+      relayCredit(message[1], message[2]);
+      continue;
+    }
     if (message[0] === CANCEL_CALL) {
       if (message[1] === -1) worker.cancelAll();
       else cancellable.get(message[1])?.abort();
       continue;
     }
     for (const [firstId, module, name, argsList, canCancel] of message[1]) {
+      lastCallId = Math.max(lastCallId, firstId + argsList.length - 1);
       const ref = reference(module, name);
       argsList.forEach(moveBuffers);
       if (argsList.length === 1) {
@@ -175,9 +210,11 @@ for await (const chunk of Deno.stdin.readable) {
         const options = {
           signal: controller?.signal,
           onProgress: (value: unknown) => write([PROGRESS, firstId, value]),
+          stream: streamSink(firstId),
         };
         worker.attempt(ref, argsList[0], options).then((outcome) => {
           if (controller) cancellable.delete(firstId);
+          streams.delete(firstId);
           report(firstId, outcome);
         });
       } else {

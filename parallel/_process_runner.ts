@@ -8,6 +8,7 @@ import {
   type CallOptions,
   describeTask,
   runtimeName,
+  type StreamSink,
   type Task,
   type TaskOutcome,
   type TaskReference,
@@ -19,12 +20,14 @@ import {
   CALLS,
   CANCEL_CALL,
   type ChildMessage,
+  CREDIT,
   DONE,
   type ErrorRecord,
   FAILED,
   frame,
   FrameReader,
   GONE,
+  ITEMS,
   type ParentMessage,
   PROGRESS,
   READY,
@@ -64,6 +67,10 @@ export class ProcessRunner implements Runner {
   #unstarted = new Set<number>();
   #out: { entries: CallEntry[]; calls: Call[] } | undefined = undefined;
   #nextId = 1;
+  // As in TaskWorker: streams waiting for their readers, and cancelled calls, which never park.
+  #parked = new Set<number>();
+  #cancelledBelow = 0;
+  #cancelled = new Set<number>();
   #ready = false;
   #gone: [code: number, record: ErrorRecord | { value: unknown } | null] | undefined;
   #stderr: Uint8Array[] = [];
@@ -117,14 +124,25 @@ export class ProcessRunner implements Runner {
     options?: CallOptions,
   ): Promise<TaskOutcome<R> | undefined> {
     const signal = options?.signal;
+    const streamId = options?.stream === undefined ? 0 : this.#announceStream(options.stream);
     return new Promise((resolve) => {
       let onAbort: (() => void) | undefined;
       const id = this.#send(task, [args], (_i, outcome) => {
         if (onAbort !== undefined) signal!.removeEventListener("abort", onAbort);
+        if (streamId !== 0) {
+          this.#park(streamId, false);
+          this.#cancelled.delete(streamId);
+        }
         resolve(outcome as TaskOutcome<R> | undefined);
       }, options);
       if (signal !== undefined && id !== 0) {
-        onAbort = () => this.#write([CANCEL_CALL, id]);
+        onAbort = () => {
+          if (streamId !== 0) {
+            this.#cancelled.add(streamId);
+            this.#park(streamId, false);
+          }
+          this.#write([CANCEL_CALL, id]);
+        };
         if (signal.aborted) onAbort();
         else signal.addEventListener("abort", onAbort, { once: true });
       }
@@ -132,7 +150,28 @@ export class ProcessRunner implements Runner {
   }
 
   cancelAll(): void {
+    this.#cancelledBelow = this.#nextId;
+    this.#parked.clear();
+    this.#hold(this.#pending.size > 0);
     this.#write([CANCEL_CALL, -1]);
+  }
+
+  // The next call streams: say so before it goes (#write sends the calls made before first),
+  // then pass the reader's credit on.
+  #announceStream(stream: StreamSink): number {
+    if (this.#broken) return 0;
+    const id = this.#nextId;
+    this.#write([CREDIT, id, stream.buffer]);
+    stream.open((n) => this.#write([CREDIT, id, n]), (parked) => this.#park(id, parked));
+    return id;
+  }
+
+  // A stream whose task waits for its reader does not keep this process alive; one that is
+  // cancelled runs again, to its end.
+  #park(id: number, parked: boolean): void {
+    if (parked && id >= this.#cancelledBelow && !this.#cancelled.has(id)) this.#parked.add(id);
+    else this.#parked.delete(id);
+    this.#hold(this.#pending.size > this.#parked.size);
   }
 
   #write(message: ParentMessage): void {
@@ -286,6 +325,8 @@ export class ProcessRunner implements Runner {
       this.#hooks.onReady();
     } else if (message[0] === GONE) {
       this.#gone = [message[1], message[2]];
+    } else if (message[0] === ITEMS) {
+      this.#pending.get(message[1])?.options?.stream?.push(message[2]);
     } else if (message[0] === PROGRESS) {
       const call = this.#pending.get(message[1]);
       try {

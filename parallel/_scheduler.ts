@@ -21,6 +21,7 @@ import {
   describeTask,
   type Future,
   onAbort,
+  type StreamSink,
   type Task,
   type TaskLimits,
   type TaskOutcome,
@@ -78,6 +79,8 @@ interface Job {
   grace: ReturnType<typeof setTimeout> | undefined;
   /** CallOptions: the task's progress, to its future. */
   onProgress(this: Job, value: unknown): void;
+  /** CallOptions: where a streamed task's values go. */
+  readonly stream: StreamSink | undefined;
 }
 
 function forwardProgress(this: Job, value: unknown): void {
@@ -189,8 +192,10 @@ export class Scheduler {
     list: unknown[][] | undefined,
     limits: TaskLimits | undefined,
   ): void {
+    // A job with limits, or a stream, has its runner to itself: it can be cancelled while it
+    // runs, and a stream, which may last, holds no other task up.
     const exclusive = limits !== undefined &&
-      (limits.signal !== undefined || limits.timeout !== undefined);
+      (limits.signal !== undefined || limits.timeout !== undefined || limits.stream !== undefined);
     const job: Job = {
       future,
       task,
@@ -211,6 +216,7 @@ export class Scheduler {
       cancelling: NOT_CANCELLING,
       grace: undefined,
       onProgress: forwardProgress,
+      stream: limits?.stream,
     };
     const signal = job.limits?.signal;
     if (signal !== undefined) {

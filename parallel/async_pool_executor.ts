@@ -10,14 +10,21 @@ import {
   checkInteger,
   checkOptions,
   checkSignal,
+  checkStreamOptions,
   checkTimeout,
   type Future,
   isTask,
   isThenable,
   type MapOptions,
   onAbort,
+  pumpStream,
+  type StreamingExecutor,
+  type StreamOptions,
+  type StreamSink,
   type Task,
   task,
+  type TaskLimits,
+  type TaskStream,
   timeoutError,
 } from "@tandem/tandem/futures";
 import { dropTransfers } from "../futures/transfer.ts";
@@ -49,6 +56,7 @@ interface Pending {
   task: Task<unknown[], unknown>;
   args: unknown[];
   limits: SubmitOptions | undefined;
+  stream: StreamSink | undefined;
 }
 
 // Plain functions get a task reference here, once each: it never leaves this isolate, so its
@@ -110,7 +118,7 @@ function asTask<A extends unknown[], R>(what: string, fn: LocalTask<A, R>): Task
  * assert.equal(await pool.submit((n: number) => base + n, 5), 15);
  * ```
  */
-export class AsyncPoolExecutor extends BaseExecutor {
+export class AsyncPoolExecutor extends BaseExecutor implements StreamingExecutor {
   readonly #maxWorkers: number;
   #running = 0;
   #queue = new Ring<Pending>();
@@ -232,6 +240,84 @@ export class AsyncPoolExecutor extends BaseExecutor {
   }
 
   /**
+   * Runs `fn(...args)`, an async generator function (or one that returns an async iterable), on
+   * this event loop, and streams its values, as `WorkerPoolExecutor.stream` does: in order,
+   * with backpressure (the generator runs ahead of the reader by at most 64 values), and
+   * leaving the loop closes the generator. The stream holds a slot until it ends. Unlike the
+   * worker and process pools, `submit` of such a function also works here: its future holds
+   * the iterable itself, which never has to travel.
+   *
+   * @typeParam A The function's parameter types.
+   * @typeParam T The type of the values.
+   * @param fn A task or any function returning an async iterable.
+   * @param args Its arguments, passed as they are.
+   * @returns The stream of its values.
+   * @throws {Error} If the pool has been shut down.
+   * @throws {TypeError} If `fn` is not a function.
+   *
+   * @example
+   * ```ts
+   * import { AsyncPoolExecutor } from "@tandem/tandem/parallel";
+   * import assert from "node:assert/strict";
+   *
+   * await using pool = new AsyncPoolExecutor({ maxWorkers: 1 });
+   * async function* pages(n: number) {
+   *   for (let i = 1; i <= n; i++) yield `page ${i}`;
+   * }
+   * assert.deepEqual(await Array.fromAsync(pool.stream(pages, 2)), ["page 1", "page 2"]);
+   * ```
+   */
+  stream<A extends unknown[], T>(
+    fn: LocalTask<A, AsyncIterable<T>>,
+    ...args: A
+  ): TaskStream<T> {
+    return this.streamWith({}, fn, ...args);
+  }
+
+  /**
+   * Like {@linkcode AsyncPoolExecutor.stream}, with a `buffer`, and a `signal` and a `timeout`
+   * that end the stream at once (its next read rejects with `signal.reason` or a
+   * `TimeoutError`), then close the generator at its next `yield`.
+   *
+   * @typeParam A The function's parameter types.
+   * @typeParam T The type of the values.
+   * @param options `buffer`, `signal` and `timeout`.
+   * @param fn A task or any function returning an async iterable.
+   * @param args Its arguments.
+   * @returns The stream of its values.
+   * @throws {Error} If the pool has been shut down.
+   * @throws {RangeError} If `buffer` is not a positive integer or `timeout` is negative.
+   * @throws {TypeError} If an option is unknown or has the wrong type, or `fn` is not a function.
+   *
+   * @example A stream that may not take long
+   * ```ts
+   * import { AsyncPoolExecutor } from "@tandem/tandem/parallel";
+   * import { TimeoutError } from "@tandem/tandem/futures";
+   * import assert from "node:assert/strict";
+   *
+   * await using pool = new AsyncPoolExecutor();
+   * async function* ticks() {
+   *   for (;;) {
+   *     yield Date.now();
+   *     await new Promise((resolve) => setTimeout(resolve, 10));
+   *   }
+   * }
+   * const read = Array.fromAsync(pool.streamWith({ timeout: 50 }, ticks));
+   * await assert.rejects(read, TimeoutError);
+   * ```
+   */
+  streamWith<A extends unknown[], T>(
+    options: StreamOptions,
+    fn: LocalTask<A, AsyncIterable<T>>,
+    ...args: A
+  ): TaskStream<T> {
+    const what = "stream from AsyncPoolExecutor";
+    const { limits, buffer } = checkStreamOptions(what, options);
+    limits.signal?.throwIfAborted();
+    return this.streamLimited(limits, buffer, asTask(what, fn), args);
+  }
+
+  /**
    * Resolves at once while the pool is open: it has no queue limit. It exists so that code
    * written for a bounded pool runs unchanged.
    *
@@ -304,13 +390,21 @@ export class AsyncPoolExecutor extends BaseExecutor {
    * @param task The task.
    * @param args Its arguments.
    */
-  protected start<A extends unknown[], R>(future: Future<R>, task: Task<A, R>, args: A): void {
+  protected start<A extends unknown[], R>(
+    future: Future<R>,
+    task: Task<A, R>,
+    args: A,
+    limits?: TaskLimits,
+  ): void {
     dropTransfers(args); // the task gets the values themselves: nothing moves
     const pending: Pending = {
       future: future as Future<unknown>,
       task: task as unknown as Task<unknown[], unknown>,
       args,
-      limits: this.#limits,
+      limits: limits?.signal === undefined && limits?.timeout === undefined
+        ? this.#limits
+        : { signal: limits.signal, timeout: limits.timeout },
+      stream: limits?.stream,
     };
     const signal = pending.limits?.signal;
     if (signal !== undefined) {
@@ -365,6 +459,7 @@ export class AsyncPoolExecutor extends BaseExecutor {
         settle(false, error);
         return;
       }
+      if (pending.stream !== undefined) result = this.#pump(pending, pending.stream, result);
       if (!isThenable(result)) settle(true, result);
       else {
         Promise.resolve(result).then(
@@ -374,6 +469,18 @@ export class AsyncPoolExecutor extends BaseExecutor {
       }
     });
     return true;
+  }
+
+  // A streamed task's values, taken on this event loop while the reader has credit. A signal,
+  // a timeout or a cancel fails the future at once; the generator is then closed at its next
+  // yield.
+  async #pump(pending: Pending, sink: StreamSink, result: unknown): Promise<unknown> {
+    const controller = new AbortController();
+    pending.future.addDoneCallback(() => controller.abort(new Error("the stream has ended")));
+    return await pumpStream(sink, await result, {
+      what: `'${pending.task.name}'`,
+      signal: controller.signal,
+    });
   }
 
   #next(): void {

@@ -12,16 +12,20 @@ import {
   checkNotBootstrapping,
   checkOptions,
   checkSignal,
+  checkStreamOptions,
   checkTaskArguments,
   checkTimeout,
   type Future,
   type MapOptions,
   onAbort,
   type ShutdownOptions,
+  type StreamingExecutor,
+  type StreamOptions,
   type Submitted,
   type Task,
   type TaskLimits,
   type TaskOutcome,
+  type TaskStream,
   timeoutError,
 } from "@tandem/tandem/futures";
 import { PoolQueueFullError } from "./errors.ts";
@@ -145,7 +149,7 @@ export interface PoolKind {
  * assert.equal(await twice(pool, 21), 42);
  * ```
  */
-export abstract class PoolExecutor extends BaseExecutor {
+export abstract class PoolExecutor extends BaseExecutor implements StreamingExecutor {
   readonly #kind: PoolKind;
   readonly #scheduler: Scheduler;
   readonly #maxWorkers: number;
@@ -288,6 +292,80 @@ export abstract class PoolExecutor extends BaseExecutor {
       timeout: checkTimeout(what, opts.timeout),
     };
     return this.#submit(limits, task, args);
+  }
+
+  /**
+   * Runs `task(...args)` on a worker and streams the values it yields: `task` is an async
+   * generator function (or returns an async iterable). The values arrive in order, with
+   * backpressure: the task runs ahead of the reader by at most 64 values (see
+   * {@linkcode PoolExecutor.streamWith} for another `buffer`). Leaving the loop closes the
+   * generator in the worker, so its `finally` runs there. The stream has its worker to itself
+   * until it ends. See `TaskStream` for every guarantee.
+   *
+   * A task that returns an async iterable fails when submitted with `submit` (a `TypeError`
+   * that says to use `stream`); one that returns anything else fails when streamed.
+   *
+   * @typeParam A The task's parameter types.
+   * @typeParam T The type of the values.
+   * @param task A task made with `task(import.meta.url, fn)`.
+   * @param args Its arguments.
+   * @returns The stream of its values.
+   * @throws {PoolQueueFullError} If `maxQueue` tasks are already waiting.
+   * @throws {BrokenExecutorError} If the pool is broken.
+   * @throws {Error} If the pool has been shut down.
+   *
+   * @example Values from a generator in a worker
+   * ```ts
+   * import { WorkerPoolExecutor } from "@tandem/tandem/parallel";
+   * import { countTo } from "../examples/tasks.ts";
+   * import assert from "node:assert/strict";
+   *
+   * await using pool = new WorkerPoolExecutor({ maxWorkers: 1 });
+   * assert.deepEqual(await Array.fromAsync(pool.stream(countTo, 3)), [1, 2, 3]);
+   * ```
+   */
+  stream<A extends unknown[], T>(task: Task<A, AsyncIterable<T>>, ...args: A): TaskStream<T> {
+    return this.streamWith({}, task, ...args);
+  }
+
+  /**
+   * Like {@linkcode PoolExecutor.stream}, with a `buffer` (how many unread values the task may
+   * run ahead by), and a `signal` and a `timeout` that end the stream as they end a task of
+   * `submitWith`: cooperatively first, then by ending the worker after `cancelGrace` ms.
+   *
+   * @typeParam A The task's parameter types.
+   * @typeParam T The type of the values.
+   * @param options `buffer`, `signal` and `timeout`.
+   * @param task A task made with `task(import.meta.url, fn)`.
+   * @param args Its arguments.
+   * @returns The stream of its values.
+   * @throws {RangeError} If `buffer` is not a positive integer or `timeout` is negative.
+   * @throws {TypeError} If an option is unknown or has the wrong type, or `task` is not a task.
+   * @throws {PoolQueueFullError} If `maxQueue` tasks are already waiting.
+   *
+   * @example Leaving early runs the generator's `finally` in the worker
+   * ```ts
+   * import { WorkerPoolExecutor } from "@tandem/tandem/parallel";
+   * import { countTo } from "../examples/tasks.ts";
+   * import assert from "node:assert/strict";
+   *
+   * await using pool = new WorkerPoolExecutor({ maxWorkers: 1 });
+   * const seen: number[] = [];
+   * for await (const n of pool.streamWith({ buffer: 2, timeout: 10_000 }, countTo, 1_000_000)) {
+   *   seen.push(n);
+   *   if (n === 3) break;
+   * }
+   * assert.deepEqual(seen, [1, 2, 3]);
+   * ```
+   */
+  streamWith<A extends unknown[], T>(
+    options: StreamOptions,
+    task: Task<A, AsyncIterable<T>>,
+    ...args: A
+  ): TaskStream<T> {
+    const { limits, buffer } = checkStreamOptions(`stream from ${this.#kind.owner}`, options);
+    this.#checkRoom(task);
+    return this.streamLimited(limits, buffer, task, args);
   }
 
   /**
@@ -510,6 +588,11 @@ export abstract class PoolExecutor extends BaseExecutor {
     task: Task<A, R>,
     args: A,
   ): Future<R> {
+    this.#checkRoom(task);
+    return this.submitLimited(limits, task, args);
+  }
+
+  #checkRoom(task: { name: string; module: string }): void {
     this.#scheduler.checkNotBroken(task);
     if (!this.#unbounded && !this.isShutdown && !this.#scheduler.hasRoom()) {
       throw new PoolQueueFullError(
@@ -517,6 +600,5 @@ export abstract class PoolExecutor extends BaseExecutor {
           `${this.#maxQueue} task(s) waiting (maxQueue); use submitAsync() or ready() to wait for room`,
       );
     }
-    return this.submitLimited(limits, task, args);
   }
 }

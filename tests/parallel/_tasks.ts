@@ -279,3 +279,85 @@ export const spinChecking = task(import.meta.url, function spinChecking(ms: numb
 export const sharedAtTwo = task(import.meta.url, function sharedAtTwo(n: number): unknown {
   return n === 2 ? new SharedArrayBuffer(8) : n;
 });
+
+// Streams. Each generator writes what it has done to files next to `path`, so that a test sees
+// it from the parent whether it runs in a worker or in a child process: `path` holds how many
+// values it has produced (written just before each yield), `path.closed` appears when its
+// `finally` runs.
+
+/** Yields 1..n (forever for n = Infinity), `pause` ms apart, logging as described above. */
+export const countLogged = task(
+  import.meta.url,
+  async function* countLogged(
+    path: string,
+    n: number,
+    pause = 0,
+  ): AsyncGenerator<number, string, undefined> {
+    try {
+      for (let i = 1; i <= n; i++) {
+        if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
+        Deno.writeTextFileSync(path, String(i));
+        yield i;
+      }
+      return "all done";
+    } finally {
+      Deno.writeTextFileSync(`${path}.closed`, "closed");
+    }
+  },
+);
+
+/** Yields 1..n, then throws a ValidationError. */
+export const yieldThenFail = task(
+  import.meta.url,
+  async function* yieldThenFail(n: number, message: string): AsyncGenerator<number> {
+    for (let i = 1; i <= n; i++) yield i;
+    throw new ValidationError(message, 42);
+  },
+);
+
+/** Yields 1, then ends its worker (or process) with `Deno.exit(code)`. */
+export const yieldThenExit = task(
+  import.meta.url,
+  async function* yieldThenExit(code: number): AsyncGenerator<number> {
+    yield 1;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    Deno.exit(code);
+  },
+);
+
+/** Yields 1..n from an async function that returns an async iterable (not a generator). */
+export const iterableOf = task(
+  import.meta.url,
+  async function iterableOf(n: number): Promise<AsyncIterable<number>> {
+    await Promise.resolve();
+    return {
+      async *[Symbol.asyncIterator]() {
+        for (let i = 1; i <= n; i++) yield i;
+      },
+    };
+  },
+);
+
+/** Yields 1, 2, ... forever; its `finally` throws. */
+export const failInFinally = task(
+  import.meta.url,
+  async function* failInFinally(): AsyncGenerator<number> {
+    try {
+      for (let i = 1;; i++) yield i;
+    } finally {
+      // deno-lint-ignore no-unsafe-finally
+      throw new RangeError("finally failed");
+    }
+  },
+);
+
+/** Yields 1, then a function, which cannot be cloned, then (50 ms later) 3. */
+export const yieldFunction = task(
+  import.meta.url,
+  async function* yieldFunction(): AsyncGenerator<unknown> {
+    yield 1;
+    yield () => {};
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    yield 3;
+  },
+);
