@@ -21,13 +21,14 @@ type Gcd = Task<[[number, number]], number>;
 
 /**
  * The task module, as each machine has it in its code folder: the project's own example tasks
- * (gcd among them), with their import of the hub pointed at this copy of tandem.
+ * (gcd among them), with their imports of the hub pointed at this copy of tandem.
  */
 async function gcdModule(): Promise<string> {
   const source = await Deno.readTextFile(new URL("../examples/tasks.ts", import.meta.url));
-  return source.replace(
-    '"../futures/task.ts"',
-    JSON.stringify(import.meta.resolve("../futures/task.ts")),
+  return source.replaceAll(
+    /"(\.\.\/futures\/[a-z_]+\.ts)"/g,
+    // examples/ and demo/ sit side by side, so the path means the same from here.
+    (_, path: string) => JSON.stringify(import.meta.resolve(path)),
   );
 }
 

@@ -10,6 +10,7 @@
 // the protocol.
 import {
   BrokenExecutorError,
+  describeTask,
   errorToRecord,
   type StreamSink,
   type Task,
@@ -175,12 +176,46 @@ function relayCredit(id: number, n: number): void {
   else if (n === 0) stream.buffer = 0; // closed before the call came
 }
 
-function streamSink(id: number): StreamSink | undefined {
+// Streams that yielded a value that cannot leave this process: what their call fails with.
+const unsendable = new Map<number, TypeError>();
+
+// Sends a stream's values; at one that cannot be serialized, sends those before it, notes the
+// failure for the call's outcome and closes the stream (its generator's `finally` runs).
+function sendItems(id: number, ref: Task<unknown[], unknown>, values: unknown[]): void {
+  try {
+    write([ITEMS, id, values]);
+    return;
+  } catch { /* found below */ }
+  let sendable = 0;
+  let cause: unknown;
+  for (; sendable < values.length; sendable++) {
+    try {
+      frame(values[sendable]);
+    } catch (error) {
+      cause = error;
+      break;
+    }
+  }
+  if (sendable > 0) write([ITEMS, id, values.slice(0, sendable)]);
+  unsendable.set(
+    id,
+    new TypeError(
+      `Task ${describeTask(ref)} yielded a value that cannot be serialized to cross the ` +
+        `process boundary (${cause instanceof Error ? cause.message : String(cause)})`,
+      { cause },
+    ),
+  );
+  streams.get(id)?.credit?.(0);
+}
+
+function streamSink(id: number, ref: Task<unknown[], unknown>): StreamSink | undefined {
   const stream = streams.get(id);
   if (stream === undefined) return undefined;
   return {
     buffer: Math.max(1, stream.buffer),
-    push: (values) => write([ITEMS, id, values]),
+    push: (values) => {
+      if (!unsendable.has(id)) sendItems(id, ref, values);
+    },
     open: (credit) => {
       stream.credit = credit;
       if (stream.buffer === 0) credit(0);
@@ -210,12 +245,14 @@ for await (const chunk of Deno.stdin.readable) {
         const options = {
           signal: controller?.signal,
           onProgress: (value: unknown) => write([PROGRESS, firstId, value]),
-          stream: streamSink(firstId),
+          stream: streamSink(firstId, ref),
         };
         worker.attempt(ref, argsList[0], options).then((outcome) => {
           if (controller) cancellable.delete(firstId);
           streams.delete(firstId);
-          report(firstId, outcome);
+          const error = unsendable.get(firstId);
+          unsendable.delete(firstId);
+          report(firstId, error === undefined ? outcome : { ok: false, error });
         });
       } else {
         worker.attemptBatch(ref, argsList).then((list) => report(firstId, list));

@@ -39,6 +39,8 @@ export interface SchedulerConfig {
   /** "worker" or "process", for messages. */
   noun: string;
   maxWorkers: number;
+  /** Work, in milliseconds of measured task time, kept queued at each busy runner. */
+  queueAheadMs: number;
   maxTasksPerWorker: number;
   idleTimeout: number;
   maxQueue: number;
@@ -99,7 +101,6 @@ interface Slot {
   lastDone: number;
 }
 
-const TARGET_MS = 1;
 const MAX_CAPACITY = 512;
 
 export class Scheduler {
@@ -299,8 +300,9 @@ export class Scheduler {
 
   #capacity(): number {
     const avg = this.#avgMs;
-    if (avg === undefined || avg >= TARGET_MS) return 1;
-    return Math.min(MAX_CAPACITY, Math.max(2, Math.ceil(TARGET_MS / avg)));
+    const ahead = this.#config.queueAheadMs;
+    if (avg === undefined || avg >= ahead) return 1;
+    return Math.min(MAX_CAPACITY, Math.max(2, Math.ceil(ahead / avg)));
   }
 
   #pick(exclusive: boolean): Slot | undefined {

@@ -96,6 +96,12 @@ export interface PoolKind {
   readonly destination: "isolate" | "process";
   /** The subclass's own option names, besides {@linkcode PoolExecutorOptions}'. */
   readonly extraOptions: readonly string[];
+  /**
+   * How much work, in milliseconds of measured task time, to keep queued at each busy worker, so
+   * that it does not wait for its transport's round trip between short tasks: longer for a
+   * transport with a longer round trip. Little enough that long tasks stay spread over workers.
+   */
+  readonly queueAheadMs: number;
 }
 
 /**
@@ -186,6 +192,7 @@ export abstract class PoolExecutor extends BaseExecutor implements StreamingExec
       owner: kind.owner,
       noun: kind.noun,
       maxWorkers: this.#maxWorkers,
+      queueAheadMs: kind.queueAheadMs,
       maxTasksPerWorker: checkInteger(
         what,
         "maxTasksPerWorker",

@@ -119,6 +119,8 @@ export class ProcessPoolExecutor extends PoolExecutor {
         noun: "process",
         destination: "process",
         extraOptions: ["denoArgs"],
+        // A call crosses a pipe and a thread each way: keep more queued than for a worker.
+        queueAheadMs: 4,
       },
       options,
     );

@@ -53,7 +53,13 @@ export class WorkerPoolExecutor extends PoolExecutor {
    */
   constructor(options: WorkerPoolExecutorOptions = {}) {
     super(
-      { owner: "WorkerPoolExecutor", noun: "worker", destination: "isolate", extraOptions: [] },
+      {
+        owner: "WorkerPoolExecutor",
+        noun: "worker",
+        destination: "isolate",
+        extraOptions: [],
+        queueAheadMs: 1,
+      },
       options,
     );
   }

@@ -361,3 +361,13 @@ export const yieldFunction = task(
     yield 3;
   },
 );
+
+/** Yields 1, then a SharedArrayBuffer (which cannot leave a process), then 3. */
+export const yieldShared = task(
+  import.meta.url,
+  async function* yieldShared(): AsyncGenerator<unknown> {
+    yield 1;
+    yield new SharedArrayBuffer(8);
+    yield 3;
+  },
+);

@@ -16,6 +16,7 @@ import {
   processId,
   square,
   yieldFunction,
+  yieldShared,
   yieldThenExit,
   yieldThenFail,
 } from "./_tasks.ts";
@@ -308,4 +309,20 @@ Deno.test("a program whose streams were left mid-way ends, its pools shut down o
   const stdout = new TextDecoder().decode(output.stdout).trim();
   assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
   assert.deepEqual(stdout.split("\n"), ["1 2", "1 2", "1 2", "1 2", "end"]);
+});
+
+Deno.test("ProcessPoolExecutor: a value that cannot leave the child fails the stream after the values before it; the child carries on", async () => {
+  await using pool = new ProcessPoolExecutor({ maxWorkers: 1 });
+  const seen: unknown[] = [];
+  await assert.rejects(
+    async () => {
+      for await (const value of pool.stream(yieldShared)) seen.push(value);
+    },
+    (error: Error) =>
+      error instanceof TypeError &&
+      /'yieldShared' .* yielded a value that cannot be serialized to cross the process boundary/
+        .test(error.message),
+  );
+  assert.deepEqual(seen, [1]);
+  assert.equal(await pool.submit(square, 4), 16, "the child carries on");
 });
