@@ -83,11 +83,13 @@ export interface HostInit {
 export const CALLS = 1;
 
 /**
- * `[CALLS, firstId, defs, refs, argsList, shared]`:
+ * `[CALLS, firstId, defs, refs, argsList, shared, unary?]`:
  * - `defs`: `0`, or flat `[index, module, name, ...]` defining task references used here;
  * - `refs`: one reference index for every call, or one index per call;
  * - `argsList`: the argument list of each call;
- * - `shared`: `0`, or the positions in `argsList` whose arguments hold shared handles.
+ * - `shared`: `0`, or the positions in `argsList` whose arguments hold shared handles;
+ * - `unary`: `1` when every call has one argument and none is shared: then `argsList` holds the
+ *   arguments themselves, not lists of one (a chunk of `map` clones several times faster flat).
  */
 export type CallsMessage = [
   kind: typeof CALLS,
@@ -96,6 +98,7 @@ export type CallsMessage = [
   refs: number | number[],
   argsList: unknown[][],
   shared: 0 | number[],
+  unary?: 0 | 1,
 ];
 
 /**

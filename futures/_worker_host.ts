@@ -243,7 +243,7 @@ async function runQueued(): Promise<boolean> {
         flush();
         args = (await decode(args)) as unknown[];
       }
-      let result = task(...args);
+      let result = segment[6] === 1 ? task(args) : task(...args);
       if (isThenable(result)) {
         flush();
         result = await result;

@@ -116,6 +116,8 @@ interface Outgoing {
   argsList: unknown[][];
   shared: number[];
   calls: Call[];
+  /** Whether every call so far has one argument (see `unary` in CallsMessage). */
+  unary: boolean;
   /** What the message moves rather than copies (see transfer.ts). */
   transfer: Transferable[];
   /** Each call's part of `transfer`, by position, for calls that move something. */
@@ -591,6 +593,7 @@ export class TaskWorker implements Disposable {
         argsList: [],
         shared: [],
         calls: [],
+        unary: true,
         transfer: [],
         moves: undefined,
       };
@@ -604,6 +607,7 @@ export class TaskWorker implements Disposable {
     }
     if (out.refs.length > 0 && out.refs[0] !== index) out.sameRef = false;
     for (const args of argsList) {
+      if (args.length !== 1) out.unary = false;
       out.refs.push(index);
       const position = out.argsList.length;
       const encoded = encodeArgs(args);
@@ -667,13 +671,15 @@ export class TaskWorker implements Disposable {
     const out = this.#out;
     this.#out = undefined;
     if (out === undefined || this.#broken) return;
+    const unary = out.unary && out.argsList.length > 1 && out.shared.length === 0;
     const message: CallsMessage = [
       wire.CALLS,
       out.firstId,
       out.defs.length === 0 ? 0 : out.defs,
       out.sameRef ? out.refs[0] : out.refs,
-      out.argsList,
+      unary ? out.argsList.map((args) => args[0]) as unknown[][] : out.argsList,
       out.shared.length === 0 ? 0 : out.shared,
+      unary ? 1 : 0,
     ];
     try {
       this.#worker!.postMessage(message, out.transfer as NodeTransferable[]);
