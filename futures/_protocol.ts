@@ -19,16 +19,26 @@ import type { ErrorRecord } from "./_codec.ts";
 // result are simple values (see writeSimple in _codec.ts), goes through the request mailbox and
 // comes back through the response mailbox, with Atomics wake-ups instead of messages. After its
 // queue runs dry the host blocks in Atomics.wait on DOORBELL for up to IDLE_BLOCK_MS (its event
-// loop paused), then returns to its event loop and waits with Atomics.waitAsync. The parent
-// bumps DOORBELL (and notifies when BLOCKED is set) after every message too, so a blocked host
-// goes back to its event loop to read it.
+// loop paused), then returns to its event loop. The parent takes the fast lane only by claiming
+// that wait (BLOCKED: WAITING -> CLAIMED); a host back on its event loop gets a message, because
+// Deno does not always deliver an Atomics.waitAsync wake-up to an idle event loop, and a call
+// that waited for one stalled until the stall check poked the host. The parent bumps DOORBELL
+// (and notifies when BLOCKED is set) after every message too, so a blocked host goes back to its
+// event loop to read it.
 
 /** Cell: id of the last call the host started. */
 export const STARTED = 0;
 /** Cell: bumped by the parent whenever it sends work. */
 export const DOORBELL = 1;
-/** Cell: 1 while the host is blocked in Atomics.wait on DOORBELL. */
+/**
+ * Cell: WAITING while the host is blocked in Atomics.wait on DOORBELL, CLAIMED once the parent
+ * has claimed that wait for a fast call (compare-exchange WAITING -> CLAIMED), 0 otherwise.
+ */
 export const BLOCKED = 2;
+/** BLOCKED value: the host waits in Atomics.wait and a fast call may claim it. */
+export const WAITING = 1;
+/** BLOCKED value: the parent is writing a fast call; the host waits for REQ_ID to be set. */
+export const CLAIMED = 2;
 /** Cell: id of the call in the request mailbox, 0 when empty. */
 export const REQ_ID = 3;
 /** Cell: task reference index of that call. */

@@ -277,6 +277,10 @@ async function runQueued(): Promise<boolean> {
   return false;
 }
 
+// How long a claimed host waits for the parent to finish writing its fast call: the parent
+// writes it in the same synchronous step as the claim, so this is only a guard.
+const CLAIM_WAIT_MS = 1000;
+
 async function drain(): Promise<void> {
   running = true;
   try {
@@ -290,9 +294,13 @@ async function drain(): Promise<void> {
         break;
       }
       // Idle: wait a moment for the next fast call without going back to the event loop.
-      Atomics.store(cells, wire.BLOCKED, 1);
+      Atomics.store(cells, wire.BLOCKED, wire.WAITING);
       Atomics.wait(cells, wire.DOORBELL, consumed, wire.IDLE_BLOCK_MS);
-      Atomics.store(cells, wire.BLOCKED, 0);
+      if (Atomics.compareExchange(cells, wire.BLOCKED, wire.WAITING, 0) === wire.CLAIMED) {
+        // The parent claimed this wait for a fast call: its id is being written now.
+        Atomics.wait(cells, wire.REQ_ID, 0, CLAIM_WAIT_MS);
+        Atomics.store(cells, wire.BLOCKED, 0);
+      }
       if (!pollMailbox() && segments[head] === undefined) break;
     }
   } finally {

@@ -632,6 +632,10 @@ export class TaskWorker implements Disposable {
     if (
       writeSimple(this.#mailbox, wire.REQ_OFFSET, wire.REQ_OFFSET + wire.MAILBOX_BYTES, args) < 0
     ) return false;
+    // Only a host blocked in its idle wait takes a fast call: claim that wait, or send a message.
+    if (Atomics.compareExchange(cells, wire.BLOCKED, wire.WAITING, wire.CLAIMED) !== wire.WAITING) {
+      return false;
+    }
     const id = this.#nextId++;
     this.#pending.push(call);
     this.#busy++;
@@ -641,6 +645,7 @@ export class TaskWorker implements Disposable {
     Atomics.store(cells, wire.REQ_ID, id);
     Atomics.add(cells, wire.DOORBELL, 1);
     Atomics.notify(cells, wire.DOORBELL);
+    Atomics.notify(cells, wire.REQ_ID);
     this.#fastId = id;
     watchFast(this.#checkFast);
     const waiting = Atomics.waitAsync(cells, wire.RES_ID, answered);
