@@ -121,10 +121,10 @@ function withUnclonableReplaced(message: DoneMessage): DoneMessage {
     try {
       structuredClone(values[i]);
     } catch (cause) {
-      const ref = refs.get(outRefs[i]);
-      const what = ref ? describeTask(ref) : `call ${first + i}`;
       const error = new TypeError(
-        `Task ${what} returned a value that cannot be structured-cloned (${messageOf(cause)})`,
+        `Task ${
+          describeRef(outRefs[i], first + i)
+        } returned a value that cannot be structured-cloned (${messageOf(cause)})`,
         { cause },
       );
       out.push(i, wire.ERROR, errorToRecord(error));
@@ -225,9 +225,10 @@ async function runQueued(): Promise<boolean> {
     const shared = segment[5] !== 0 && segment[5].includes(i);
     currentId = id;
     currentRef = ref;
-    const stream = streams.get(id);
-    // Announced calls that never came (their arguments could not be sent) are forgotten.
+    let stream: Credit | undefined;
     if (streams.size > 0) {
+      stream = streams.get(id);
+      // Announced calls that never came (their arguments could not be sent) are forgotten.
       for (const announced of streams.keys()) if (announced <= id) streams.delete(announced);
     }
     currentStream = stream;
@@ -250,9 +251,9 @@ async function runQueued(): Promise<boolean> {
       }
       if (stream !== undefined) {
         flush();
-        result = await pumpCall(id, ref, result, stream);
+        result = await pumpCall(id, result, stream);
       } else if (isAsyncIterable(result)) {
-        throw notStreamed(ref);
+        throw notStreamed();
       }
       if (gone) return false;
       if (progressHeld) releaseProgress();
@@ -394,8 +395,7 @@ function isCancelled(): boolean {
 
 // The running task, described for errors.
 function describeCurrent(): string {
-  const ref = refs.get(currentRef);
-  return ref ? describeTask(ref) : `call ${currentId}`;
+  return describeRef(currentRef, currentId);
 }
 
 function cancelReason(): Error {
@@ -500,14 +500,17 @@ function receiveCredit(id: number, n: number): void {
   }
 }
 
+// Task reference `ref` (of call `id`), described for errors.
 function describeRef(ref: number, id: number): string {
   const reference = refs.get(ref);
   return reference ? describeTask(reference) : `call ${id}`;
 }
 
-function pumpCall(id: number, ref: number, result: unknown, credit: Credit): Promise<unknown> {
+// Pumps the running call's values to the parent (the call is `id`).
+function pumpCall(id: number, result: unknown, credit: Credit): Promise<unknown> {
+  const what = describeCurrent();
   return pump(result, credit, {
-    what: describeRef(ref, id),
+    what,
     send(values: unknown[]): void {
       try {
         post([wire.ITEMS, id, values]);
@@ -518,9 +521,7 @@ function pumpCall(id: number, ref: number, result: unknown, credit: Credit): Pro
           post([wire.ITEMS, id, [value]]);
         } catch (cause) {
           throw new TypeError(
-            `Task ${describeRef(ref, id)} yielded a value that cannot be structured-cloned (${
-              messageOf(cause)
-            })`,
+            `Task ${what} yielded a value that cannot be structured-cloned (${messageOf(cause)})`,
             { cause },
           );
         }
@@ -535,11 +536,9 @@ function pumpCall(id: number, ref: number, result: unknown, credit: Credit): Pro
   });
 }
 
-function notStreamed(ref: number): TypeError {
+function notStreamed(): TypeError {
   return new TypeError(
-    `Task ${
-      describeRef(ref, currentId)
-    } returned an async iterable, which cannot travel as one value: use an executor's stream() to receive its values`,
+    `Task ${describeCurrent()} returned an async iterable, which cannot travel as one value: use an executor's stream() to receive its values`,
   );
 }
 

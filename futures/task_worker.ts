@@ -23,6 +23,7 @@ import { checkTask, describeTask, type Task, type TaskReference } from "./task.t
 import { runtimeName } from "./runtime.ts";
 import { unrefTimer } from "./timers.ts";
 import type { StreamSink } from "./task_stream.ts";
+import { ParkedCalls } from "./_parked.ts";
 
 /** Options for {@linkcode TaskWorker}. */
 export interface TaskWorkerOptions {
@@ -216,12 +217,8 @@ export class TaskWorker implements Disposable {
   #head = 0;
   #headId = 1;
   #busy = 0;
-  // Streamed calls whose task waits for its reader, by id: they do not keep the process alive.
-  // Cancelled calls (every id below #cancelledBelow, and those in #cancelled) run to their end
-  // and never count as parked: values still on their way must not let the process end first.
-  #parked = new Set<number>();
-  #cancelledBelow = 0;
-  #cancelled = new Set<number>();
+  // Streamed calls whose task waits for its reader: they do not keep the process alive.
+  #parked = new ParkedCalls();
   #nextId = 1;
   #refIndex = new Map<string, number>();
   #refs: TaskReference[] = [];
@@ -429,8 +426,7 @@ export class TaskWorker implements Disposable {
         options,
         settle: (_index, outcome) => {
           if (onAbort !== undefined) signal!.removeEventListener("abort", onAbort);
-          if (this.#parked.size > 0) this.#park(id, false);
-          if (this.#cancelled.size > 0) this.#cancelled.delete(id);
+          if (this.#parked.settled(id)) this.#hold(this.#busy > this.#parked.size);
           resolve(outcome as TaskOutcome<R> | undefined);
         },
       };
@@ -476,11 +472,9 @@ export class TaskWorker implements Disposable {
 
   #cancel(id: number): void {
     if (this.#broken || this.#worker === undefined) return;
-    if (id === wire.CANCEL_ALL) {
-      this.#cancelledBelow = this.#nextId;
-      this.#parked.clear();
-    } else this.#cancelled.add(id);
-    this.#park(id, false);
+    if (id === wire.CANCEL_ALL) this.#parked.cancelBelow(this.#nextId);
+    else this.#parked.cancel(id);
+    this.#hold(this.#busy > this.#parked.size);
     Atomics.store(this.#cells, wire.CANCEL, id);
     this.#worker.postMessage([wire.CANCEL_CALL, id]);
   }
@@ -793,8 +787,7 @@ export class TaskWorker implements Disposable {
   }
 
   #park(id: number, parked: boolean): void {
-    if (parked && id >= this.#cancelledBelow && !this.#cancelled.has(id)) this.#parked.add(id);
-    else this.#parked.delete(id);
+    this.#parked.set(id, parked);
     this.#hold(this.#busy > this.#parked.size);
   }
 

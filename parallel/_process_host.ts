@@ -55,6 +55,21 @@ function write(message: ChildMessage): void {
   }
 }
 
+// The error for `value` if it cannot be serialized, or undefined: `subject` says who made it.
+function unserializable(subject: string, value: unknown): TypeError | undefined {
+  try {
+    frame(value);
+    return undefined;
+  } catch (cause) {
+    return new TypeError(
+      `${subject} a value that cannot be serialized to cross the process boundary (${
+        cause instanceof Error ? cause.message : String(cause)
+      })`,
+      { cause },
+    );
+  }
+}
+
 // The DONE batches again, each value that cannot be serialized replaced by a failure.
 function serializable(batches: unknown[]): unknown[] {
   const out = batches.slice();
@@ -63,18 +78,10 @@ function serializable(batches: unknown[]): unknown[] {
     const special = out[b + 2] === 0 ? [] : (out[b + 2] as unknown[]).slice();
     const failed = special.filter((_, at) => at % 3 === 0);
     values.forEach((value, i) => {
-      if (failed.includes(i)) return;
-      try {
-        frame(value);
-      } catch (cause) {
-        const error = new TypeError(
-          "Task returned a value that cannot be serialized to cross the process boundary " +
-            `(${cause instanceof Error ? cause.message : String(cause)})`,
-          { cause },
-        );
-        values[i] = null;
-        special.push(i, FAILED, errorToRecord(error));
-      }
+      const error = failed.includes(i) ? undefined : unserializable("Task returned", value);
+      if (error === undefined) return;
+      values[i] = null;
+      special.push(i, FAILED, errorToRecord(error));
     });
     out[b + 2] = special.length === 0 ? 0 : special;
   }
@@ -186,25 +193,15 @@ function sendItems(id: number, ref: Task<unknown[], unknown>, values: unknown[])
     write([ITEMS, id, values]);
     return;
   } catch { /* found below */ }
+  const subject = `Task ${describeTask(ref)} yielded`;
   let sendable = 0;
-  let cause: unknown;
-  for (; sendable < values.length; sendable++) {
-    try {
-      frame(values[sendable]);
-    } catch (error) {
-      cause = error;
-      break;
-    }
+  let error: TypeError | undefined;
+  while (error === undefined && sendable < values.length) {
+    error = unserializable(subject, values[sendable]);
+    if (error === undefined) sendable++;
   }
   if (sendable > 0) write([ITEMS, id, values.slice(0, sendable)]);
-  unsendable.set(
-    id,
-    new TypeError(
-      `Task ${describeTask(ref)} yielded a value that cannot be serialized to cross the ` +
-        `process boundary (${cause instanceof Error ? cause.message : String(cause)})`,
-      { cause },
-    ),
-  );
+  unsendable.set(id, error!);
   streams.get(id)?.credit?.(0);
 }
 

@@ -15,6 +15,7 @@ import {
   unrefTimer,
 } from "@tandem/tandem/futures";
 import { dropTransfers } from "../futures/transfer.ts";
+import { ParkedCalls } from "../futures/_parked.ts";
 import {
   type CallEntry,
   CALLS,
@@ -67,10 +68,8 @@ export class ProcessRunner implements Runner {
   #unstarted = new Set<number>();
   #out: { entries: CallEntry[]; calls: Call[] } | undefined = undefined;
   #nextId = 1;
-  // As in TaskWorker: streams waiting for their readers, and cancelled calls, which never park.
-  #parked = new Set<number>();
-  #cancelledBelow = 0;
-  #cancelled = new Set<number>();
+  // Streamed calls whose task waits for its reader: they do not keep the process alive.
+  #parked = new ParkedCalls();
   #ready = false;
   #gone: [code: number, record: ErrorRecord | { value: unknown } | null] | undefined;
   #stderr: Uint8Array[] = [];
@@ -130,16 +129,15 @@ export class ProcessRunner implements Runner {
       const id = this.#send(task, [args], (_i, outcome) => {
         if (onAbort !== undefined) signal!.removeEventListener("abort", onAbort);
         if (streamId !== 0) {
-          this.#park(streamId, false);
-          this.#cancelled.delete(streamId);
+          if (this.#parked.settled(streamId)) this.#hold(this.#pending.size > this.#parked.size);
         }
         resolve(outcome as TaskOutcome<R> | undefined);
       }, options);
       if (signal !== undefined && id !== 0) {
         onAbort = () => {
           if (streamId !== 0) {
-            this.#cancelled.add(streamId);
-            this.#park(streamId, false);
+            this.#parked.cancel(streamId);
+            this.#hold(this.#pending.size > this.#parked.size);
           }
           this.#write([CANCEL_CALL, id]);
         };
@@ -150,9 +148,8 @@ export class ProcessRunner implements Runner {
   }
 
   cancelAll(): void {
-    this.#cancelledBelow = this.#nextId;
-    this.#parked.clear();
-    this.#hold(this.#pending.size > 0);
+    this.#parked.cancelBelow(this.#nextId);
+    this.#hold(this.#pending.size > this.#parked.size);
     this.#write([CANCEL_CALL, -1]);
   }
 
@@ -169,8 +166,7 @@ export class ProcessRunner implements Runner {
   // A stream whose task waits for its reader does not keep this process alive; one that is
   // cancelled runs again, to its end.
   #park(id: number, parked: boolean): void {
-    if (parked && id >= this.#cancelledBelow && !this.#cancelled.has(id)) this.#parked.add(id);
-    else this.#parked.delete(id);
+    this.#parked.set(id, parked);
     this.#hold(this.#pending.size > this.#parked.size);
   }
 
@@ -290,7 +286,7 @@ export class ProcessRunner implements Runner {
     const call = this.#pending.get(id);
     if (call === undefined) return;
     this.#pending.delete(id);
-    if (this.#pending.size === 0) this.#hold(false);
+    this.#hold(this.#pending.size > this.#parked.size);
     call.settle(id - call.firstId, outcome);
   }
 
