@@ -23,6 +23,11 @@ export function newCredit(buffer: number): Credit {
 export function grant(credit: Credit, n: number): void {
   if (n === 0) credit.stopped = true;
   else credit.credit += n;
+  wakePump(credit);
+}
+
+// Wakes the pump waiting for credit, if one does, to look again.
+function wakePump(credit: Credit): void {
   const wake = credit.wake;
   credit.wake = undefined;
   wake?.();
@@ -88,11 +93,7 @@ export async function pump(source: unknown, credit: Credit, hooks: PumpHooks): P
       late = { error };
     }
   };
-  const wakeOnCancel = (): void => {
-    const wake = credit.wake;
-    credit.wake = undefined;
-    wake?.();
-  };
+  const wakeOnCancel = (): void => wakePump(credit);
   hooks.signal?.addEventListener("abort", wakeOnCancel);
   let finished = false;
   try {

@@ -446,9 +446,10 @@ export class AsyncPoolExecutor extends BaseExecutor implements StreamingExecutor
       const settle = (ok: boolean, value: unknown) => {
         if (timer !== undefined) clearTimeout(timer);
         if (!future.done()) {
-          if (ok) dropTransfers([value]);
-          if (ok) future.setResult(value);
-          else future.setException(value);
+          if (ok) {
+            dropTransfers([value]);
+            future.setResult(value);
+          } else future.setException(value);
         }
         this.#next();
       };

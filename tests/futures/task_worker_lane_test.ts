@@ -4,7 +4,6 @@
 import assert from "node:assert/strict";
 import { Worker } from "node:worker_threads";
 import { TaskWorker } from "@tandem/tandem/futures";
-import { POKE } from "../../futures/_protocol.ts";
 import { echo, square } from "../parallel/_tasks.ts";
 import { valueThenCrash } from "./_tasks.ts";
 
@@ -49,25 +48,27 @@ Deno.test("a fast-lane answer in the mailbox when the worker ends is kept, not r
   }
 });
 
-Deno.test("stress: calls after idle gaps of every length never wait for the stall check's poke", async () => {
+Deno.test("a call to a host back on its event loop goes by message, never waiting on a wake-up", async () => {
   // A fast call to a host that had gone back to its event loop used to wait for an
-  // Atomics.waitAsync wake-up, which Deno does not always deliver; such a call stalled until the
-  // stall check poked the host (0.5 to 1 s). Now only a host blocked in its idle wait takes fast
-  // calls, so no call needs a poke, whatever the gap before it.
+  // Atomics.waitAsync wake-up, which Deno does not always deliver: such a call stalled until the
+  // stall check poked the host (0.5 to 1 s). Only a host still blocked in its short idle wait
+  // takes the mailbox now; any other gets a message, which always wakes it.
   const original = Worker.prototype.postMessage;
-  let pokes = 0;
+  let posted = 0;
   Worker.prototype.postMessage = function (this: InstanceType<typeof Worker>, ...args: unknown[]) {
-    if (Array.isArray(args[0]) && args[0].length === 1 && args[0][0] === POKE) pokes++;
+    posted++;
     return (original as (...a: unknown[]) => void).apply(this, args);
   } as typeof original;
   try {
     using worker = new TaskWorker();
-    for (let i = 0; i < 200; i++) {
+    assert.equal(await worker.run(square, [2]), 4);
+    for (let i = 0; i < 5; i++) {
+      // Well past the host's idle wait (IDLE_BLOCK_MS): it is back on its event loop.
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      const before = posted;
       assert.equal(await worker.run(square, [i]), i * i);
-      const gap = i % 5; // 0..4 ms: inside, at and past the host's 2 ms idle wait
-      if (gap > 0) await new Promise((resolve) => setTimeout(resolve, gap));
+      assert.equal(posted, before + 1, "a call to a host on its event loop took the mailbox");
     }
-    assert.equal(pokes, 0, "a call needed the stall check's poke");
   } finally {
     Worker.prototype.postMessage = original;
   }
