@@ -2,6 +2,7 @@
 // what it receives, doubling numbers, and arrays of numbers item by item, like the `double`
 // task), and warm pools, created and warmed outside the measured part and shut down when the
 // bench process unloads (Deno.bench has no teardown).
+import { isMainThread } from "node:worker_threads";
 import type { Executor, Task } from "@tandem/tandem/futures";
 
 const ECHO = `data:application/javascript,${
@@ -58,7 +59,8 @@ export function warm<E extends Executor>(
   return pool;
 }
 
-if (!("WorkerGlobalScope" in globalThis)) {
+// A bench module may also be a task module (context_bench.ts): its workers load this one too.
+if (isMainThread) {
   globalThis.addEventListener("unload", () => {
     echo?.terminate();
     // With no work in flight, shutdown() releases the workers synchronously.

@@ -2,15 +2,16 @@
 // against a raw Worker that posts 10,000 messages, one per value, with no backpressure (the
 // baseline). tandem's streams add credit-based backpressure (the task runs at most `buffer`
 // values ahead of the reader) and send values in runs, at most `buffer` per round trip, so the
-// buffer sets the pace: a small one (16), the default (64) and a large one (256) are measured. Pools are created and warmed outside the
-// measured part and shut down when the bench process unloads (Deno.bench has no teardown).
+// buffer sets the pace: a small one (16), the default (64) and a large one (256) are measured.
+// Pools are warm (see _shared.ts).
 import {
   AsyncPoolExecutor,
   type PoolExecutor,
   ProcessPoolExecutor,
   WorkerPoolExecutor,
 } from "@tandem/tandem/parallel";
-import { countTo } from "../examples/tasks.ts";
+import { countTo, double } from "../examples/tasks.ts";
+import { warm } from "./_shared.ts";
 
 const VALUES = 10_000;
 const GROUP = `stream ${VALUES} values`;
@@ -37,25 +38,7 @@ function rawStream(n: number): Promise<number> {
   });
 }
 
-const pools = new Map<string, Promise<PoolExecutor>>();
-
-function warm(name: string, make: () => PoolExecutor): Promise<PoolExecutor> {
-  let pool = pools.get(name);
-  if (pool === undefined) {
-    pool = (async () => {
-      const made = make();
-      for await (const _ of made.stream(countTo, 10)) { /* starts the worker and loads the task */ }
-      return made;
-    })();
-    pools.set(name, pool);
-  }
-  return pool;
-}
-
-globalThis.addEventListener("unload", () => {
-  counter?.terminate();
-  for (const pool of pools.values()) pool.then((p) => p.shutdown());
-});
+globalThis.addEventListener("unload", () => counter?.terminate());
 
 async function sum(values: AsyncIterable<number>): Promise<number> {
   let total = 0;
@@ -73,8 +56,7 @@ Deno.bench({
   },
 });
 
-const asyncPool = new AsyncPoolExecutor({ maxWorkers: 1 });
-pools.set("AsyncPoolExecutor", Promise.resolve(asyncPool as unknown as PoolExecutor));
+const asyncPool = new AsyncPoolExecutor({ maxWorkers: 1 }); // holds no worker: nothing to shut down
 Deno.bench({
   name: "AsyncPoolExecutor.stream (this event loop)",
   group: GROUP,
@@ -95,7 +77,8 @@ for (const [name, make] of kinds) {
       group: GROUP,
       n: 10,
       async fn(b) {
-        const pool = await warm(name, make);
+        // double lives in the module of countTo: warming with it loads both.
+        const pool = await warm(name, make, double);
         b.start();
         await sum(pool.streamWith({ buffer }, countTo, VALUES));
         b.end();
