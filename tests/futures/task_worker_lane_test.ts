@@ -7,27 +7,42 @@ import { TaskWorker } from "@tandem/tandem/futures";
 import { echo, square } from "../parallel/_tasks.ts";
 import { valueThenCrash } from "./_tasks.ts";
 
-Deno.test("a repeat call to an idle TaskWorker takes the shared-memory lane, posting no message", async () => {
+// Counts the messages every TaskWorker posts to its worker, until restore().
+function countPosts(): { readonly count: number; restore(): void } {
   const original = Worker.prototype.postMessage;
-  let posted = 0;
+  let count = 0;
   Worker.prototype.postMessage = function (this: InstanceType<typeof Worker>, ...args: unknown[]) {
-    posted++;
+    count++;
     return (original as (...a: unknown[]) => void).apply(this, args);
   } as typeof original;
+  return {
+    get count() {
+      return count;
+    },
+    restore: () => Worker.prototype.postMessage = original,
+  };
+}
+
+Deno.test("a repeat call to an idle TaskWorker takes the shared-memory lane, posting no message", async () => {
+  const posts = countPosts();
   try {
     using worker = new TaskWorker();
     assert.equal(await worker.run(square, [7]), 49); // the first call defines the task: a message
-    const afterFirst = posted;
+    const afterFirst = posts.count;
     assert.ok(afterFirst >= 1);
     assert.equal(await worker.run(square, [8]), 64);
     assert.equal(await worker.run(square, [9]), 81);
-    assert.equal(posted, afterFirst, "a repeat call to an idle worker was posted as a message");
+    assert.equal(
+      posts.count,
+      afterFirst,
+      "a repeat call to an idle worker was posted as a message",
+    );
     // A value the mailbox does not carry takes the message lane, and keeps its type.
     const map = new Map([[1, "one"]]);
     assert.deepEqual(await worker.run(echo, [map]), map);
-    assert.ok(posted > afterFirst, "a Map went through the mailbox");
+    assert.ok(posts.count > afterFirst, "a Map went through the mailbox");
   } finally {
-    Worker.prototype.postMessage = original;
+    posts.restore();
   }
 });
 
@@ -53,23 +68,18 @@ Deno.test("a call to a host back on its event loop goes by message, never waitin
   // Atomics.waitAsync wake-up, which Deno does not always deliver: such a call stalled until the
   // stall check poked the host (0.5 to 1 s). Only a host still blocked in its short idle wait
   // takes the mailbox now; any other gets a message, which always wakes it.
-  const original = Worker.prototype.postMessage;
-  let posted = 0;
-  Worker.prototype.postMessage = function (this: InstanceType<typeof Worker>, ...args: unknown[]) {
-    posted++;
-    return (original as (...a: unknown[]) => void).apply(this, args);
-  } as typeof original;
+  const posts = countPosts();
   try {
     using worker = new TaskWorker();
     assert.equal(await worker.run(square, [2]), 4);
     for (let i = 0; i < 5; i++) {
       // Well past the host's idle wait (IDLE_BLOCK_MS): it is back on its event loop.
       await new Promise((resolve) => setTimeout(resolve, 30));
-      const before = posted;
+      const before = posts.count;
       assert.equal(await worker.run(square, [i]), i * i);
-      assert.equal(posted, before + 1, "a call to a host on its event loop took the mailbox");
+      assert.equal(posts.count, before + 1, "a call to a host on its event loop took the mailbox");
     }
   } finally {
-    Worker.prototype.postMessage = original;
+    posts.restore();
   }
 });
