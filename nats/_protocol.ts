@@ -9,7 +9,9 @@
  * - Before running, the worker asks the submitter, with a request on `Tandem-Reply`, whether the
  *   tasks it holds may start ({@linkcode StartRequest}); the reply is one {@linkcode Decision}
  *   per id. This is the "started" message that marks futures running, so `cancel()` works only
- *   while a task is pending, and a task whose submitter has gone is dropped unrun.
+ *   while a task is pending, and a task whose submitter has gone is dropped unrun. A task whose
+ *   future the submitter marked running when it published it (header `Tandem-Start: go`, see
+ *   `NatsExecutorOptions.eagerStarts`) runs without this request.
  * - After running, the worker sends the outcomes with a request ({@linkcode DoneRequest}) and
  *   acknowledges the task messages once the submitter has replied (or is gone).
  *
@@ -38,6 +40,8 @@ export const CONSUMER = "workers";
 export const REPLY_HEADER = "Tandem-Reply";
 /** Header: the task's id at its submitter. */
 export const ID_HEADER = "Tandem-Id";
+/** Header, value `go`: the submitter has marked the future running; run without asking. */
+export const START_HEADER = "Tandem-Start";
 
 /** The body of a task message. */
 export interface TaskPayload {

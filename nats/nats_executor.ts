@@ -15,12 +15,17 @@ import {
 import {
   BaseExecutor,
   BrokenExecutorError,
+  checkInteger,
+  checkOptions,
+  checkSignal,
+  checkTimeout,
   type Future,
   recordToError,
   type Submitted,
   type Task,
   type TaskOutcome,
   type TaskReference,
+  typeError,
 } from "@tandem/tandem/futures";
 import { PoolQueueFullError } from "@tandem/tandem/parallel";
 import { contentHash, isLocal, rootUrl, toAddress } from "./_address.ts";
@@ -32,6 +37,7 @@ import {
   encode,
   ID_HEADER,
   REPLY_HEADER,
+  START_HEADER,
   type StartRequest,
   streamName,
   type TaskPayload,
@@ -90,6 +96,19 @@ export interface NatsExecutorOptions {
    * @default {5000}
    */
   connectTimeout?: number;
+  /**
+   * How many tasks may skip the start request. While this executor has fewer unfinished tasks
+   * than this and a worker has reported to it within the last second, a new task's future is
+   * marked running as it is published, and the worker that takes it runs it without asking
+   * first: a lone task's round trip is then one message each way instead of three. Such a task
+   * can no longer be cancelled, even before a worker holds it, as in Python's
+   * `ProcessPoolExecutor`, which marks running the calls it has handed to its processes' call
+   * queue. `0`: every future stays pending until a worker asks to start its task. A submit
+   * with a `signal` always waits for the worker's request.
+   *
+   * @default {1}
+   */
+  eagerStarts?: number;
 }
 
 /** Options for {@linkcode NatsExecutor.submitWith}. */
@@ -141,6 +160,20 @@ interface Entry {
 const FULL_CODE = 10077;
 /** The stream's duplicate window, in milliseconds. */
 const DUPLICATE_WINDOW = 120_000;
+const CONNECT_OPTIONS: (keyof NatsExecutorOptions)[] = [
+  "servers",
+  "name",
+  "root",
+  "maxQueue",
+  "verify",
+  "reconnectTimeout",
+  "connectTimeout",
+  "eagerStarts",
+];
+const SUBMIT_OPTIONS: (keyof NatsSubmitOptions)[] = ["id", "timeout", "signal"];
+const SUBMIT_ASYNC_OPTIONS: (keyof NatsSubmitAsyncOptions)[] = [...SUBMIT_OPTIONS, "queueTimeout"];
+/** How recently a worker must have reported for a task to start eagerly, in milliseconds. */
+const RECENT = 1_000;
 
 /**
  * Python's `concurrent.futures.Executor` across machines, like `dask.distributed`'s
@@ -157,10 +190,12 @@ const DUPLICATE_WINDOW = 120_000;
  *   that can run twice must be idempotent.
  * - **Future states.** A future is pending until a worker asks to start its task; the answer
  *   marks it running. `cancel()` succeeds only while pending, and a cancelled task never runs
- *   (its message is deleted from the stream). A running task cannot be stopped from here.
+ *   (its message is deleted from the stream). A running task cannot be stopped from here. The
+ *   exception: a task submitted while the executor is idle and workers are answering is marked
+ *   running at once and runs without that request (`eagerStarts`, one task by default).
  * - **Submitter death.** Tasks it queued are dropped unrun when a worker reaches them (the
- *   start request finds no one to answer); running ones finish and their results are
- *   discarded. Nothing waits for a dead submitter.
+ *   start request finds no one to answer); running ones (and eagerly started ones) finish and
+ *   their results are discarded. Nothing waits for a dead submitter.
  * - **Server restart.** Tasks are stored on disk; the client reconnects. Unfinished futures
  *   complete after the reconnect, or fail with `BrokenExecutorError` once the server has been
  *   unreachable for `reconnectTimeout` ms.
@@ -196,6 +231,7 @@ export class NatsExecutor extends BaseExecutor {
   readonly #root: URL;
   readonly #verify: boolean;
   readonly #reconnectTimeout: number;
+  readonly #eagerStarts: number;
   readonly #clientId: string;
   readonly #inbox: string;
   readonly #entries = new Map<number, Entry>();
@@ -208,6 +244,8 @@ export class NatsExecutor extends BaseExecutor {
   #broken: BrokenExecutorError | undefined;
   #lostTimer: ReturnType<typeof setTimeout> | undefined;
   #statusLoop: Promise<void> | undefined;
+  /** When a worker last sent this executor a request. */
+  #lastHeard = -Infinity;
 
   private constructor(
     nc: NatsConnection,
@@ -217,6 +255,7 @@ export class NatsExecutor extends BaseExecutor {
     root: URL,
     verify: boolean,
     reconnectTimeout: number,
+    eagerStarts: number,
   ) {
     super();
     this.#nc = nc;
@@ -227,6 +266,7 @@ export class NatsExecutor extends BaseExecutor {
     this.#root = root;
     this.#verify = verify;
     this.#reconnectTimeout = reconnectTimeout;
+    this.#eagerStarts = eagerStarts;
     this.#clientId = crypto.randomUUID().replaceAll("-", "");
     this.#inbox = `tandem.${name}.client.${this.#clientId}`;
   }
@@ -238,8 +278,9 @@ export class NatsExecutor extends BaseExecutor {
    * @param options The server address and the queue's settings.
    * @returns A connected executor.
    * @throws {Error} Naming the address, if no server answers there or it has no JetStream.
-   * @throws {TypeError} If an option is invalid.
-   * @throws {RangeError} If `maxQueue` or a timeout is not a positive integer.
+   * @throws {TypeError} If an option is unknown or of the wrong type.
+   * @throws {RangeError} If `maxQueue` or a timeout is not a positive integer, or
+   * `eagerStarts` is negative.
    *
    * @example Connecting to a server that is not there
    * ```ts
@@ -253,17 +294,17 @@ export class NatsExecutor extends BaseExecutor {
    * ```
    */
   static async connect(options: NatsExecutorOptions): Promise<NatsExecutor> {
+    const what = "create NatsExecutor";
+    checkOptions<NatsExecutorOptions>(what, options ?? {}, CONNECT_OPTIONS);
     const servers = serverList(options.servers);
     const name = options.name ?? "tandem";
     checkName("NatsExecutor", name);
     const root = rootUrl(options.root);
     for (const key of ["maxQueue", "reconnectTimeout", "connectTimeout"] as const) {
-      const value = options[key];
-      if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
-        throw new RangeError(
-          `Cannot create NatsExecutor: '${key}' must be a positive integer, received ${value}`,
-        );
-      }
+      if (options[key] !== undefined) checkInteger(what, key, options[key], { min: 1 });
+    }
+    if (options.eagerStarts !== undefined) {
+      checkInteger(what, "eagerStarts", options.eagerStarts);
     }
     const { nc, jsm } = await open("NatsExecutor", servers, options.connectTimeout ?? 5_000);
     try {
@@ -282,6 +323,7 @@ export class NatsExecutor extends BaseExecutor {
       root,
       options.verify ?? true,
       options.reconnectTimeout ?? 30_000,
+      options.eagerStarts ?? 1,
     );
     executor.#listen();
     await nc.flush();
@@ -308,6 +350,8 @@ export class NatsExecutor extends BaseExecutor {
    * @param args Its arguments.
    * @returns The task's future.
    * @throws {Error} If the executor has been shut down.
+   * @throws {TypeError} If an option is unknown or of the wrong type.
+   * @throws {RangeError} If a timeout is negative.
    *
    * @example Submitting the same id twice runs the task once
    * ```ts
@@ -332,7 +376,12 @@ export class NatsExecutor extends BaseExecutor {
     task: Task<A, R>,
     ...args: A
   ): Future<R> {
-    return this.#submitWith(options, task, args);
+    const checked = checkOptions<NatsSubmitOptions>(
+      "submit to NatsExecutor",
+      options,
+      SUBMIT_OPTIONS,
+    );
+    return this.#submitWith(checked, task, args);
   }
 
   #submitWith<A extends unknown[], R>(
@@ -340,10 +389,12 @@ export class NatsExecutor extends BaseExecutor {
     task: Task<A, R>,
     args: A,
   ): Future<R> {
-    if (options.timeout !== undefined && !(options.timeout >= 0)) {
-      throw new RangeError(
-        `Cannot submit: 'timeout' must be a non-negative number, received ${options.timeout}`,
-      );
+    const what = "submit to NatsExecutor";
+    checkTimeout(what, options.timeout);
+    checkTimeout(what, options.queueTimeout, "queueTimeout");
+    checkSignal(what, options.signal);
+    if (options.id !== undefined && typeof options.id !== "string") {
+      typeError(what, "id", "a string", options.id);
     }
     this.#next = options;
     try {
@@ -388,9 +439,14 @@ export class NatsExecutor extends BaseExecutor {
     task: Task<A, R>,
     ...args: A
   ): Promise<Submitted<R>> {
+    const checked = checkOptions<NatsSubmitAsyncOptions>(
+      "submit to NatsExecutor",
+      options,
+      SUBMIT_ASYNC_OPTIONS,
+    );
     this.#lastQueued = undefined;
     const future = this.#submitWith(
-      { ...options, queueTimeout: options.queueTimeout ?? Infinity },
+      { ...checked, queueTimeout: checked.queueTimeout ?? Infinity },
       task,
       args,
     );
@@ -483,6 +539,8 @@ export class NatsExecutor extends BaseExecutor {
     if (options.id !== undefined) {
       this.#byUserId.set(options.id, { future, at: performance.now() });
     }
+    const eager = options.signal === undefined && this.#entries.size < this.#eagerStarts &&
+      performance.now() - this.#lastHeard < RECENT && future.setRunningOrNotifyCancel();
     this.#entries.set(id, entry);
     future.addDoneCallback(() => this.#forget(id));
     if (options.signal !== undefined) {
@@ -494,7 +552,7 @@ export class NatsExecutor extends BaseExecutor {
         future.addDoneCallback(() => signal.removeEventListener("abort", onAbort));
       }
     }
-    this.#lastQueued = this.#publish(id, entry, module, body, options);
+    this.#lastQueued = this.#publish(id, entry, module, body, options, eager);
   }
 
   async #publish(
@@ -503,6 +561,7 @@ export class NatsExecutor extends BaseExecutor {
     module: string,
     body: { args?: unknown[]; chunk?: unknown[][] },
     options: NatsSubmitAsyncOptions,
+    eager: boolean,
   ): Promise<void> {
     const { future, task } = entry;
     try {
@@ -523,6 +582,7 @@ export class NatsExecutor extends BaseExecutor {
       const h = headers();
       h.set(REPLY_HEADER, this.#inbox);
       h.set(ID_HEADER, String(id));
+      if (eager) h.set(START_HEADER, "go");
       const msgID = options.id ?? `${this.#clientId}-${id}`;
       const started = performance.now();
       const queueDeadline = started + (options.queueTimeout ?? 0);
@@ -648,6 +708,7 @@ export class NatsExecutor extends BaseExecutor {
     } catch {
       return;
     }
+    this.#lastHeard = performance.now();
     if (request.kind === "start") {
       const decisions: Decision[] = request.ids.map((id) => {
         const entry = this.#entries.get(id);

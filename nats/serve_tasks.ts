@@ -127,7 +127,8 @@ export interface TaskServer extends AsyncDisposable {
 /**
  * Serves the tasks of a `NatsExecutor` queue: pulls them from JetStream, asks each task's
  * submitter whether it may start (the answer marks the future running; a cancelled task or one
- * whose submitter has gone is dropped), runs it on a local pool while sending heartbeats
+ * whose submitter has gone is dropped; a task its submitter marked running when it published it
+ * runs without asking), runs it on a local pool while sending heartbeats
  * (`working()`), sends the outcome back (errors through the hub's `errorToRecord`) and then
  * acknowledges the message. Python: a `dask.distributed` worker.
  *
@@ -210,7 +211,7 @@ class Server implements TaskServer {
   readonly #root: URL;
   readonly #requestTimeout: number;
   readonly #held = new Set<Held>();
-  readonly #references = new Map<string, Task<unknown[], unknown>>();
+  readonly #resolved = new Map<string, Task<unknown[], unknown>>();
   readonly #heartbeat: ReturnType<typeof setInterval>;
   readonly #running = new Set<Promise<void>>();
   readonly #pulled: Promise<void>;
@@ -301,7 +302,9 @@ class Server implements TaskServer {
     }
     const held: Held = { msg, reply, id };
     this.#held.add(held);
-    this.#batch(this.#starts, reply, held, (list) => this.#askToStart(reply, list));
+    // Marked running by its submitter when published: no start request.
+    if (msg.headers?.get(wire.START_HEADER) === "go") this.#track(this.#run(held));
+    else this.#batch(this.#starts, reply, held, (list) => this.#askToStart(reply, list));
   }
 
   /**
@@ -388,7 +391,8 @@ class Server implements TaskServer {
     let outcome: WireOutcome | WireOutcome[];
     try {
       const payload = wire.decode<TaskPayload>(held.msg.data);
-      const fn = await this.#resolve(payload);
+      // A task already resolved (and its hash checked) is found without waiting.
+      const fn = this.#resolved.get(resolvedKey(payload)) ?? await this.#resolve(payload);
       const timeout = payload.timeout;
       const call = (args: unknown[]) =>
         settle(
@@ -439,13 +443,9 @@ class Server implements TaskServer {
     }
     // A reference, not an import here: the local pool imports the module in its workers, and
     // reports a missing export with the module and the name.
-    const key = `${url}#${payload.name}`;
-    let found = this.#references.get(key);
-    if (found === undefined) {
-      const placeholder = { [payload.name]: () => {} }[payload.name];
-      found = makeTask(url, placeholder, { name: payload.name }) as Task<unknown[], unknown>;
-      this.#references.set(key, found);
-    }
+    const placeholder = { [payload.name]: () => {} }[payload.name];
+    const found = makeTask(url, placeholder, { name: payload.name }) as Task<unknown[], unknown>;
+    this.#resolved.set(resolvedKey(payload), found);
     return found;
   }
 
@@ -477,6 +477,11 @@ class Server implements TaskServer {
     // no answer at all, the tasks go back to the queue (at-least-once).
     for (const [held] of list) this.#release(held, answer === "lost" ? "nak" : "ack");
   }
+}
+
+/** What makes a resolved task the same: its address, export and content hash. */
+function resolvedKey(payload: TaskPayload): string {
+  return `${payload.module}#${payload.name}#${payload.hash ?? ""}`;
 }
 
 async function settle(future: Future<unknown>): Promise<WireOutcome> {

@@ -1,13 +1,17 @@
 // NatsExecutor against raw NATS request/reply (the baseline of each group), through worker
 // processes started with the worker CLI (the raw baseline: plain responders, also in their own
 // processes):
-// - one task at a time: submit, await, repeat (a round trip), against one raw request;
+// - one task at a time: submit, await, repeat (a round trip), against one raw request, and
+//   against the floor of a stored queue (publish to a work-queue stream, a pull consumer
+//   answers each message and acknowledges it);
 // - a burst: 200 no-op tasks in flight through two worker processes, against 200 raw requests
 //   to two responders;
 // - map with chunkSize 1000 (10,000 items), against 10 raw requests carrying 1,000 items each.
 // The server, workers and responders start before the benches and are stopped when the bench
 // process unloads (Deno.bench has no teardown). Without nats-server the benches are skipped.
 import { connect } from "@nats-io/transport-node";
+import { headers } from "@nats-io/nats-core";
+import { jetstream } from "@nats-io/jetstream";
 import { NatsExecutor } from "../mod.ts";
 import { NatsServer } from "../server.ts";
 import { noop } from "../tests/_tasks.ts";
@@ -72,6 +76,7 @@ if (!(await NatsServer.available())) {
       await spawn([echo, server.url, "bench.echo"], "echo ready"),
     );
   }
+  children.push(await spawn([echo, server.url, "bench.stored", "jetstream"], "echo ready"));
   const pool = await NatsExecutor.connect({ servers: server.url, root: ROOT });
   const nc = await connect({ servers: server.url });
   const encoder = new TextEncoder();
@@ -87,6 +92,20 @@ if (!(await NatsServer.available())) {
     baseline: true,
     async fn() {
       await nc.request("bench.echo", one);
+    },
+  });
+  const js = jetstream(nc);
+  const replyTo = headers();
+  replyTo.set("Reply-To", "bench.stored.reply");
+  let answered: (() => void) | undefined;
+  nc.subscribe("bench.stored.reply", { callback: () => answered?.() });
+  Deno.bench({
+    name: "raw JetStream: publish to a stored work queue, pull, answer, ack",
+    n: 2000,
+    group: "nats round trip",
+    async fn() {
+      const answer = new Promise<void>((resolve) => answered = resolve);
+      await Promise.all([js.publish("bench.stored", one, { headers: replyTo }), answer]);
     },
   });
   Deno.bench({

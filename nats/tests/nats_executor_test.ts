@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { pathToFileURL } from "node:url";
 import { BrokenExecutorError, task, TimeoutError } from "@tandem/tandem/futures";
 import { PoolQueueFullError } from "@tandem/tandem/parallel";
+import { connect } from "@nats-io/transport-node";
 import { NatsExecutor, serveTasks } from "../mod.ts";
+import { decode } from "../_protocol.ts";
 import { double, fail, gcd, noop, pid, recordThen, sleepThen } from "./_tasks.ts";
 import { lines, processesWith, queued, ROOT, startServer, uniqueName, until } from "./_helpers.ts";
 
@@ -72,6 +74,129 @@ Deno.test("A NatsExecutor future is pending until a worker starts it; cancel() w
   } finally {
     await Deno.remove(log);
   }
+});
+
+/** Counts the start requests that reach the submitters of queue `name`. */
+async function countStartRequests(url: string, name: string) {
+  const nc = await connect({ servers: url });
+  const counter = { starts: 0, close: () => nc.close() };
+  nc.subscribe(`tandem.${name}.client.>`, {
+    callback: (_, msg) => {
+      if (decode<{ kind: string }>(msg.data).kind === "start") counter.starts++;
+    },
+  });
+  await nc.flush();
+  return counter;
+}
+
+Deno.test("An idle executor's lone task is running at once and runs without a start request", async () => {
+  await using server = await startServer();
+  const name = uniqueName();
+  const spy = await countStartRequests(server.url, name);
+  try {
+    await using _worker = await serveTasks({
+      servers: server.url,
+      name,
+      root: ROOT,
+      maxWorkers: 1,
+    });
+    await using pool = await NatsExecutor.connect({ servers: server.url, name, root: ROOT });
+    // No worker has reported yet: the first task waits for its start request.
+    const first = pool.submit(double, 1);
+    assert.equal(first.running(), false);
+    assert.equal(await first, 2);
+    assert.equal(spy.starts, 1);
+    // A worker has just reported and nothing else is unfinished: this one starts eagerly.
+    const lone = pool.submit(double, 2);
+    assert.equal(lone.running(), true);
+    assert.equal(lone.cancel(), false, "an eagerly started task cannot be cancelled");
+    assert.equal(await lone, 4);
+    // A task submitted while another is unfinished waits for the worker's request.
+    const log = await Deno.makeTempFile();
+    try {
+      const slow = pool.submit(recordThen, log, "slow", 300, "slow");
+      const queuedBehind = pool.submit(recordThen, log, "behind", 0, "behind");
+      assert.equal(slow.running(), true);
+      assert.equal(queuedBehind.running(), false);
+      assert.equal(queuedBehind.cancel(), true);
+      assert.equal(await slow, "slow");
+      await new Promise((r) => setTimeout(r, 200));
+      assert.deepEqual(await lines(log), ["slow"], "the cancelled task never ran");
+    } finally {
+      await Deno.remove(log);
+    }
+    assert.equal(spy.starts, 1, "only the first task asked to start");
+  } finally {
+    await spy.close();
+  }
+});
+
+Deno.test("eagerStarts: 0 and a submit with a signal keep the future pending until a worker asks", async () => {
+  await using server = await startServer();
+  const name = uniqueName();
+  const spy = await countStartRequests(server.url, name);
+  try {
+    await using _worker = await serveTasks({
+      servers: server.url,
+      name,
+      root: ROOT,
+      maxWorkers: 1,
+    });
+    await using strict = await NatsExecutor.connect({
+      servers: server.url,
+      name,
+      root: ROOT,
+      eagerStarts: 0,
+    });
+    await using eager = await NatsExecutor.connect({ servers: server.url, name, root: ROOT });
+    assert.equal(await strict.submit(double, 1), 2);
+    assert.equal(await eager.submit(double, 1), 2);
+    const strictFuture = strict.submit(double, 2);
+    const signalled = eager.submitWith({ signal: new AbortController().signal }, double, 3);
+    assert.equal(strictFuture.running(), false);
+    assert.equal(signalled.running(), false);
+    assert.deepEqual([await strictFuture, await signalled], [4, 6]);
+    assert.equal(spy.starts, 4);
+  } finally {
+    await spy.close();
+  }
+});
+
+Deno.test("NatsExecutor refuses unknown and invalid options, naming them", async () => {
+  await assert.rejects(
+    // @ts-expect-error: an unknown option, as a JavaScript caller could pass it
+    NatsExecutor.connect({ servers: "127.0.0.1:9", maxQueu: 5 }),
+    {
+      name: "TypeError",
+      message: "Cannot create NatsExecutor: 'options' has no field 'maxQueu' (known fields: " +
+        "servers, name, root, maxQueue, verify, reconnectTimeout, connectTimeout, eagerStarts)",
+    },
+  );
+  await assert.rejects(NatsExecutor.connect({ servers: "127.0.0.1:9", eagerStarts: -1 }), {
+    name: "RangeError",
+    message: "Cannot create NatsExecutor: 'eagerStarts' must be a non-negative integer, " +
+      "received -1",
+  });
+  await assert.rejects(NatsExecutor.connect({ servers: "127.0.0.1:9", maxQueue: 0 }), {
+    name: "RangeError",
+    message: "Cannot create NatsExecutor: 'maxQueue' must be a positive integer, received 0",
+  });
+  await using server = await startServer();
+  await using pool = await NatsExecutor.connect({ servers: server.url, name: uniqueName() });
+  // @ts-expect-error: an unknown option
+  assert.throws(() => pool.submitWith({ timeot: 5 }, double, 1), {
+    name: "TypeError",
+    message: "Cannot submit to NatsExecutor: 'options' has no field 'timeot' (known fields: " +
+      "id, timeout, signal)",
+  });
+  assert.throws(() => pool.submitWith({ timeout: -1 }, double, 1), {
+    name: "RangeError",
+    message: /'timeout' must be/,
+  });
+  await assert.rejects(pool.submitAsync({ queueTimeout: "5" as unknown as number }, double, 1), {
+    name: "TypeError",
+    message: /'queueTimeout' must be .*received "5" \(a string\)/,
+  });
 });
 
 Deno.test("NatsExecutor.submitWith({ timeout }) fails a task that runs too long, and the worker goes on", async () => {
