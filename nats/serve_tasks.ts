@@ -7,7 +7,15 @@
 
 import type { NatsConnection } from "@nats-io/nats-core";
 import { type Consumer, type ConsumerMessages, jetstream, type JsMsg } from "@nats-io/jetstream";
-import { errorToRecord, type Future, type Task, task as makeTask } from "@tandem/tandem/futures";
+import {
+  checkInteger,
+  checkOptions,
+  errorToRecord,
+  type Future,
+  type Task,
+  task as makeTask,
+  typeError,
+} from "@tandem/tandem/futures";
 import {
   ProcessPoolExecutor,
   type SubmitOptions,
@@ -95,6 +103,19 @@ interface LocalPool {
   shutdown(): Promise<void>;
 }
 
+const SERVE_OPTIONS: (keyof ServeTasksOptions)[] = [
+  "servers",
+  "name",
+  "root",
+  "pool",
+  "maxWorkers",
+  "prefetch",
+  "ackWait",
+  "maxDeliver",
+  "id",
+  "connectTimeout",
+];
+
 /** How many more times a request to a submitter is sent when it goes unanswered. */
 const RETRIES = 20;
 
@@ -142,6 +163,8 @@ export interface TaskServer extends AsyncDisposable {
  * @param options The server, the queue's name, the code root and the local pool.
  * @returns The running worker.
  * @throws {Error} Naming the address, if no server answers there.
+ * @throws {TypeError} If an option is unknown or of the wrong type.
+ * @throws {RangeError} If a count or a time is not a positive integer.
  *
  * @example A worker in the same process as its submitter
  * ```ts
@@ -161,6 +184,8 @@ export interface TaskServer extends AsyncDisposable {
  * ```
  */
 export async function serveTasks(options: ServeTasksOptions): Promise<TaskServer> {
+  const what = "serve tasks";
+  checkOptions<ServeTasksOptions>(what, options ?? {}, SERVE_OPTIONS);
   const servers = serverList(options.servers);
   const name = options.name ?? "tandem";
   checkName("a task worker", name);
@@ -170,18 +195,16 @@ export async function serveTasks(options: ServeTasksOptions): Promise<TaskServer
   const maxDeliver = options.maxDeliver ?? 3;
   const prefetch = options.prefetch ?? maxWorkers * 2;
   for (const [key, value] of Object.entries({ maxWorkers, ackWait, maxDeliver, prefetch })) {
-    if (!Number.isInteger(value) || value < 1) {
-      throw new RangeError(
-        `Cannot serve tasks: '${key}' must be a positive integer, received ${value}`,
-      );
-    }
+    checkInteger(what, key, value, { min: 1 });
+  }
+  if (options.connectTimeout !== undefined) {
+    checkInteger(what, "connectTimeout", options.connectTimeout, { min: 1 });
   }
   if (options.pool !== undefined && options.pool !== "worker" && options.pool !== "process") {
-    throw new TypeError(
-      `Cannot serve tasks: 'pool' must be "worker" or "process", received ${
-        JSON.stringify(options.pool)
-      }`,
-    );
+    typeError(what, "pool", '"worker" or "process"', options.pool);
+  }
+  if (options.id !== undefined && typeof options.id !== "string") {
+    typeError(what, "id", "a string", options.id);
   }
   const id = options.id ?? `${Deno.hostname()}:${Deno.pid}`;
   const { nc, jsm } = await open(`task worker ${id}`, servers, options.connectTimeout ?? 5_000);

@@ -162,7 +162,7 @@ Deno.test("eagerStarts: 0 and a submit with a signal keep the future pending unt
   }
 });
 
-Deno.test("NatsExecutor refuses unknown and invalid options, naming them", async () => {
+Deno.test("NatsExecutor and serveTasks refuse unknown and invalid options, naming them", async () => {
   await assert.rejects(
     // @ts-expect-error: an unknown option, as a JavaScript caller could pass it
     NatsExecutor.connect({ servers: "127.0.0.1:9", maxQueu: 5 }),
@@ -180,6 +180,25 @@ Deno.test("NatsExecutor refuses unknown and invalid options, naming them", async
   await assert.rejects(NatsExecutor.connect({ servers: "127.0.0.1:9", maxQueue: 0 }), {
     name: "RangeError",
     message: "Cannot create NatsExecutor: 'maxQueue' must be a positive integer, received 0",
+  });
+  await assert.rejects(
+    // @ts-expect-error: an unknown option
+    serveTasks({ servers: "127.0.0.1:9", workers: 2 }),
+    {
+      name: "TypeError",
+      message: "Cannot serve tasks: 'options' has no field 'workers' (known fields: servers, " +
+        "name, root, pool, maxWorkers, prefetch, ackWait, maxDeliver, id, connectTimeout)",
+    },
+  );
+  await assert.rejects(serveTasks({ servers: "127.0.0.1:9", prefetch: 0.5 }), {
+    name: "RangeError",
+    message: "Cannot serve tasks: 'prefetch' must be a positive integer, received 0.5",
+  });
+  // @ts-expect-error: a pool kind that does not exist
+  await assert.rejects(serveTasks({ servers: "127.0.0.1:9", pool: "thread" }), {
+    name: "TypeError",
+    message: `Cannot serve tasks: 'pool' must be "worker" or "process", received "thread" ` +
+      "(a string)",
   });
   await using server = await startServer();
   await using pool = await NatsExecutor.connect({ servers: server.url, name: uniqueName() });
