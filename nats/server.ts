@@ -53,7 +53,9 @@ export const INSTALL_HINT: string =
 /**
  * A `nats-server -js` child process listening only on 127.0.0.1. `stop()` ends it (SIGTERM, so
  * JetStream flushes its store); `kill()` ends it with SIGKILL; `restart()` starts it again on
- * the same port and store. `await using` stops it and removes a store folder it created.
+ * the same port and store. `await using` stops it and removes a store folder it created. A
+ * program that exits without stopping it (`Deno.exit()`, an uncaught error) kills it on the way
+ * out, and removes a store folder it created.
  *
  * @example Start, restart, stop
  * ```ts
@@ -78,6 +80,7 @@ export class NatsServer implements AsyncDisposable {
   readonly #startTimeout: number;
   #child: Deno.ChildProcess | undefined;
   #drain: Promise<void> | undefined;
+  #onUnload: (() => void) | undefined;
 
   private constructor(
     port: number,
@@ -228,6 +231,19 @@ export class NatsServer implements AsyncDisposable {
       throw error;
     }
     this.#child = child;
+    // A program that exits without stopping its server (an uncaught error, `Deno.exit()`) takes
+    // it along: no server outlives its owner.
+    this.#onUnload = () => {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* already exited */ }
+      if (this.#ownsStore) {
+        try {
+          Deno.removeSync(this.storeDir, { recursive: true });
+        } catch { /* gone */ }
+      }
+    };
+    globalThis.addEventListener("unload", this.#onUnload);
     const log: string[] = [];
     let ready!: () => void;
     const readyPromise = new Promise<void>((resolve) => ready = resolve);
@@ -266,6 +282,8 @@ export class NatsServer implements AsyncDisposable {
     const child = this.#child;
     if (child === undefined) return;
     this.#child = undefined;
+    if (this.#onUnload !== undefined) globalThis.removeEventListener("unload", this.#onUnload);
+    this.#onUnload = undefined;
     try {
       child.kill(signal);
     } catch { /* already exited */ }
