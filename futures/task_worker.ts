@@ -23,6 +23,7 @@ import { checkTask, describeTask, type Task, type TaskReference } from "./task.t
 import { runtimeName } from "./runtime.ts";
 import { unrefTimer } from "./timers.ts";
 import type { StreamSink } from "./task_stream.ts";
+import { InFlight } from "./_in_flight.ts";
 import { ParkedCalls } from "./_parked.ts";
 
 /** Options for {@linkcode TaskWorker}. */
@@ -106,6 +107,8 @@ interface Call {
   readonly options?: CallOptions;
   /** Receives each item's outcome (`undefined`: never started); the last one completes it. */
   settle(index: number, outcome: TaskOutcome<unknown> | undefined): void;
+  /** A batch's successes in bulk: items `index...` get `values[from...to)`. */
+  settleValues?(index: number, values: unknown[], from: number, to: number): void;
 }
 
 /** The message being built during the current tick. */
@@ -212,11 +215,8 @@ export class TaskWorker implements Disposable {
   #control = new SharedArrayBuffer(wire.CONTROL_BYTES);
   #cells = new Int32Array(this.#control);
   #mailbox = new DataView(this.#control);
-  // Calls in flight by id: #pending[#head + (id - #headId)].
-  #pending: (Call | undefined)[] = [];
-  #head = 0;
-  #headId = 1;
-  #busy = 0;
+  // Calls in flight by id.
+  readonly #inFlight = new InFlight<Call>(1);
   // Streamed calls whose task waits for its reader: they do not keep the process alive.
   #parked = new ParkedCalls();
   #nextId = 1;
@@ -293,7 +293,7 @@ export class TaskWorker implements Disposable {
 
   /** How many task calls are in flight (sent and not yet settled; a batch counts each item). */
   get busy(): number {
-    return this.#busy;
+    return this.#inFlight.size;
   }
 
   /**
@@ -426,7 +426,7 @@ export class TaskWorker implements Disposable {
         options,
         settle: (_index, outcome) => {
           if (onAbort !== undefined) signal!.removeEventListener("abort", onAbort);
-          if (this.#parked.settled(id)) this.#hold(this.#busy > this.#parked.size);
+          if (this.#parked.settled(id)) this.#hold(this.#inFlight.size > this.#parked.size);
           resolve(outcome as TaskOutcome<R> | undefined);
         },
       };
@@ -474,7 +474,7 @@ export class TaskWorker implements Disposable {
     if (this.#broken || this.#worker === undefined) return;
     if (id === wire.CANCEL_ALL) this.#parked.cancelBelow(this.#nextId);
     else this.#parked.cancel(id);
-    this.#hold(this.#busy > this.#parked.size);
+    this.#hold(this.#inFlight.size > this.#parked.size);
     Atomics.store(this.#cells, wire.CANCEL, id);
     this.#worker.postMessage([wire.CANCEL_CALL, id]);
   }
@@ -520,6 +520,13 @@ export class TaskWorker implements Disposable {
         settle: (index, outcome) => {
           outcomes[index] = outcome as TaskOutcome<R> | undefined;
           if (--remaining === 0) resolve(outcomes);
+        },
+        settleValues: (index, values, from, to) => {
+          for (let i = from; i < to; i++) {
+            outcomes[index++] = { ok: true, value: values[i] as R };
+          }
+          remaining -= to - from;
+          if (remaining === 0) resolve(outcomes);
         },
       };
       this.#enqueue(call, task, argsList);
@@ -572,7 +579,8 @@ export class TaskWorker implements Disposable {
     const key = `${ref.module}#${ref.name}`;
     let index = this.#refIndex.get(key);
     if (
-      index !== undefined && this.#busy === 0 && this.#out === undefined && call.count === 1 &&
+      index !== undefined && this.#inFlight.size === 0 && this.#out === undefined &&
+      call.count === 1 &&
       call.options?.stream === undefined && this.#sendFast(call, index, argsList[0])
     ) {
       return;
@@ -601,8 +609,15 @@ export class TaskWorker implements Disposable {
     }
     if (out.refs.length > 0 && out.refs[0] !== index) out.sameRef = false;
     for (const args of argsList) {
-      if (args.length !== 1) out.unary = false;
       out.refs.push(index);
+      out.calls.push(call);
+      const only = args[0];
+      if (args.length === 1 && (typeof only !== "object" || only === null)) {
+        // One plain value (most of map): nothing to encode, share or move.
+        out.argsList.push(args);
+        continue;
+      }
+      if (args.length !== 1) out.unary = false;
       const position = out.argsList.length;
       const encoded = encodeArgs(args);
       if (encodeArgs.shared) out.shared.push(position);
@@ -611,12 +626,10 @@ export class TaskWorker implements Disposable {
         (out.moves ??= new Map()).set(position, out.transfer.slice(moved));
       }
       out.argsList.push(encoded);
-      out.calls.push(call);
-      this.#pending.push(call);
     }
+    this.#inFlight.add(call, argsList.length);
     this.#nextId += argsList.length;
-    this.#busy += argsList.length;
-    this.#hold(this.#busy > this.#parked.size);
+    this.#hold(this.#inFlight.size > this.#parked.size);
   }
 
   // The fast lane: the worker is idle, so put the call in its mailbox and ring.
@@ -631,9 +644,8 @@ export class TaskWorker implements Disposable {
       return false;
     }
     const id = this.#nextId++;
-    this.#pending.push(call);
-    this.#busy++;
-    this.#hold(this.#busy > this.#parked.size);
+    this.#inFlight.add(call);
+    this.#hold(this.#inFlight.size > this.#parked.size);
     const answered = Atomics.load(cells, wire.RES_ID);
     Atomics.store(cells, wire.REQ_REF, index);
     Atomics.store(cells, wire.REQ_ID, id);
@@ -729,27 +741,12 @@ export class TaskWorker implements Disposable {
 
   /** Removes the call waiting for `id` from the in-flight list; returns it. */
   #take(id: number): Call | undefined {
-    const offset = this.#head + (id - this.#headId);
-    const call = this.#pending[offset];
+    const call = this.#inFlight.take(id);
     if (call === undefined) return undefined;
-    this.#pending[offset] = undefined;
-    this.#busy--;
-    this.#hold(this.#busy > this.#parked.size);
+    this.#hold(this.#inFlight.size > this.#parked.size);
     if (id === this.#fastId) {
       this.#fastId = 0;
       fastWaiting.delete(this.#checkFast);
-    }
-    // Drop settled entries from the front.
-    while (this.#head < this.#pending.length && this.#pending[this.#head] === undefined) {
-      this.#head++;
-      this.#headId++;
-    }
-    if (this.#head === this.#pending.length) {
-      this.#pending.length = 0;
-      this.#head = 0;
-    } else if (this.#head > 1024 && this.#head * 2 > this.#pending.length) {
-      this.#pending.splice(0, this.#head);
-      this.#head = 0;
     }
     return call;
   }
@@ -763,13 +760,13 @@ export class TaskWorker implements Disposable {
   }
 
   #items(id: number, values: unknown[]): void {
-    this.#pending[this.#head + (id - this.#headId)]?.options?.stream?.push(values);
+    this.#inFlight.get(id)?.options?.stream?.push(values);
   }
 
   // Delivers a progress value, then tells the host it may send another (it keeps a few in
   // flight, and past that only the latest: a slow listener gets fewer, fresher values).
   #progress(id: number, value: unknown): void {
-    const call = this.#pending[this.#head + (id - this.#headId)];
+    const call = this.#inFlight.get(id);
     try {
       call?.options?.onProgress?.(value);
     } catch (error) {
@@ -788,7 +785,7 @@ export class TaskWorker implements Disposable {
 
   #park(id: number, parked: boolean): void {
     this.#parked.set(id, parked);
-    this.#hold(this.#busy > this.#parked.size);
+    this.#hold(this.#inFlight.size > this.#parked.size);
   }
 
   // A worker with calls in flight keeps the process alive; an idle one does not, nor one whose
@@ -811,19 +808,19 @@ export class TaskWorker implements Disposable {
   // call before it has settled (the host has nothing of ours to run), poke the host. This
   // recovers a host that took a message in without starting on it.
   #checkStall = (): void => {
-    if (this.#busy === 0 || this.#broken) {
+    if (this.#inFlight.size === 0 || this.#broken) {
       clearInterval(this.#stallTimer);
       this.#stallTimer = undefined;
       this.#stalledAt = 0;
       return;
     }
-    const notStarted = Atomics.load(this.#cells, wire.STARTED) < this.#headId;
+    const notStarted = Atomics.load(this.#cells, wire.STARTED) < this.#inFlight.oldest;
     if (!notStarted || !this.#ready) {
       this.#stalledAt = 0;
       return;
     }
-    if (this.#stalledAt === this.#headId) this.#worker!.postMessage([wire.POKE]);
-    this.#stalledAt = this.#headId;
+    if (this.#stalledAt === this.#inFlight.oldest) this.#worker!.postMessage([wire.POKE]);
+    this.#stalledAt = this.#inFlight.oldest;
   };
 
   #done([, firstId, values, special]: DoneMessage): void {
@@ -836,6 +833,13 @@ export class TaskWorker implements Disposable {
     }
     for (let i = 0; i < values.length; i++) {
       const id = firstId + i;
+      if (marks === undefined) {
+        const settled = this.#settleRun(id, values, i);
+        if (settled > 0) {
+          i += settled - 1;
+          continue;
+        }
+      }
       const call = this.#take(id);
       if (call === undefined) continue;
       const index = id - call.firstId;
@@ -855,6 +859,22 @@ export class TaskWorker implements Disposable {
         );
       }
     }
+  }
+
+  // Settles, in one step, the run of successes from `values[from]` on that belongs to the batch
+  // call waiting for `id` (most of a DONE message, for a chunk of map); returns how many it
+  // settled (0: not a batch, or an id not in flight).
+  #settleRun(id: number, values: unknown[], from: number): number {
+    const call = this.#inFlight.get(id);
+    if (call?.settleValues === undefined) return 0;
+    const n = this.#inFlight.takeRun(
+      id,
+      call,
+      Math.min(values.length - from, call.firstId + call.count - id),
+    );
+    this.#hold(this.#inFlight.size > this.#parked.size);
+    call.settleValues(id - call.firstId, values, from, from + n);
+    return n;
   }
 
   #gone([, reason, , detail]: GoneMessage): void {
@@ -903,18 +923,8 @@ export class TaskWorker implements Disposable {
     fastWaiting.delete(this.#checkFast);
     if (fastWaiting.size === 0) stopRescue();
     const startedId = Atomics.load(cells, wire.STARTED);
-    const pending = this.#pending;
-    const head = this.#head;
-    const headId = this.#headId;
-    this.#pending = [];
-    this.#head = 0;
-    this.#headId = this.#nextId;
-    this.#busy = 0;
     const started = this.#ready;
-    for (let offset = head; offset < pending.length; offset++) {
-      const call = pending[offset];
-      if (call === undefined) continue;
-      const id = headId + (offset - head);
+    for (const [id, call] of this.#inFlight.clear()) {
       const index = id - call.firstId;
       if (!started) {
         // A worker that never started fails the calls waiting for it: another one would

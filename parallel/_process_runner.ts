@@ -16,6 +16,7 @@ import {
 } from "@tandem/tandem/futures";
 import { dropTransfers } from "../futures/transfer.ts";
 import { ParkedCalls } from "../futures/_parked.ts";
+import { InFlight } from "../futures/_in_flight.ts";
 import {
   type CallEntry,
   CALLS,
@@ -51,6 +52,8 @@ interface Call {
   readonly firstId: number;
   readonly options?: CallOptions;
   settle(index: number, outcome: TaskOutcome<unknown> | undefined): void;
+  /** A batch's successes in bulk: items `index...` get `values[from...to)`. */
+  settleValues?(index: number, values: unknown[], from: number, to: number): void;
 }
 
 export interface ProcessRunnerOptions extends RunnerHooks {
@@ -64,7 +67,7 @@ export class ProcessRunner implements Runner {
   readonly exited: Promise<void>;
   #child: Deno.ChildProcess;
   #writer: WritableStreamDefaultWriter<Uint8Array>;
-  #pending = new Map<number, Call>();
+  #pending = new InFlight<Call>(1);
   #unstarted = new Set<number>();
   #out: { entries: CallEntry[]; calls: Call[] } | undefined = undefined;
   #nextId = 1;
@@ -184,10 +187,20 @@ export class ProcessRunner implements Runner {
     return new Promise((resolve) => {
       const outcomes = new Array<TaskOutcome<R> | undefined>(argsList.length);
       let remaining = argsList.length;
-      this.#send(task, argsList, (index, outcome) => {
-        outcomes[index] = outcome as TaskOutcome<R> | undefined;
-        if (--remaining === 0) resolve(outcomes);
-      });
+      this.#send(
+        task,
+        argsList,
+        (index, outcome) => {
+          outcomes[index] = outcome as TaskOutcome<R> | undefined;
+          if (--remaining === 0) resolve(outcomes);
+        },
+        undefined,
+        (index, values, from, to) => {
+          for (let i = from; i < to; i++) outcomes[index++] = { ok: true, value: values[i] as R };
+          remaining -= to - from;
+          if (remaining === 0) resolve(outcomes);
+        },
+      );
     });
   }
 
@@ -222,6 +235,7 @@ export class ProcessRunner implements Runner {
     argsList: unknown[][],
     settle: (index: number, outcome: TaskOutcome<unknown> | undefined) => void,
     options?: CallOptions,
+    settleValues?: Call["settleValues"],
   ): number {
     const ref = { module: task.module, name: task.name };
     if (this.#broken) {
@@ -232,8 +246,8 @@ export class ProcessRunner implements Runner {
     for (const args of argsList) dropTransfers(args);
     const firstId = this.#nextId;
     this.#nextId += argsList.length;
-    const call: Call = { ref, firstId, settle, options };
-    for (let i = 0; i < argsList.length; i++) this.#pending.set(firstId + i, call);
+    const call: Call = { ref, firstId, settle, options, settleValues };
+    this.#pending.add(call, argsList.length);
     this.#hold(true);
     // Calls made in the same tick travel in one frame.
     if (this.#out === undefined) {
@@ -283,9 +297,8 @@ export class ProcessRunner implements Runner {
   }
 
   #settle(id: number, outcome: TaskOutcome<unknown> | undefined): void {
-    const call = this.#pending.get(id);
+    const call = this.#pending.take(id);
     if (call === undefined) return;
-    this.#pending.delete(id);
     this.#hold(this.#pending.size > this.#parked.size);
     call.settle(id - call.firstId, outcome);
   }
@@ -308,7 +321,17 @@ export class ProcessRunner implements Runner {
           // BROKEN: settled when the process is gone, with its cause.
         }
         for (let i = 0; i < values.length; i++) {
-          if (values[i] !== TAKEN) this.#settle(firstId + i, { ok: true, value: values[i] });
+          if (values[i] === TAKEN) continue;
+          const call = special === 0 ? this.#pending.get(firstId + i) : undefined;
+          if (call?.settleValues !== undefined) {
+            // The rest of a chunk, in one step.
+            const n = this.#pending.takeRun(firstId + i, call, values.length - i);
+            this.#hold(this.#pending.size > this.#parked.size);
+            call.settleValues(firstId + i - call.firstId, values, i, i + n);
+            i += n - 1;
+            continue;
+          }
+          this.#settle(firstId + i, { ok: true, value: values[i] });
         }
       }
     } else if (message[0] === READY) {
@@ -410,9 +433,7 @@ export class ProcessRunner implements Runner {
     );
     this.#broken = error;
     this.#hold(false);
-    const pending = [...this.#pending];
-    this.#pending.clear();
-    for (const [id, call] of pending) {
+    for (const [id, call] of this.#pending.clear()) {
       const index = id - call.firstId;
       if (this.#ready && this.#unstarted.has(id)) {
         call.settle(index, undefined);

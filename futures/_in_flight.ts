@@ -1,0 +1,93 @@
+// Private: the calls a runner (a TaskWorker, a process-pool child's runner) has in flight, by
+// id. Ids are given out in order, one per item, so a call of n items holds n consecutive ids.
+// They live in an array that starts at the oldest unsettled id and is compacted from the front:
+// finding, removing and settling a run of ids costs a few array operations each, where a Map
+// cost three hash operations per item (most of a process pool's `map` time per item).
+export class InFlight<C> {
+  #slots: (C | undefined)[] = [];
+  #head = 0;
+  #headId: number;
+  #size = 0;
+
+  /** @param firstId The first id the runner gives out. */
+  constructor(firstId: number) {
+    this.#headId = firstId;
+  }
+
+  /** How many ids are in flight. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** The oldest id in flight; with none in flight, the id after the last one settled. */
+  get oldest(): number {
+    return this.#headId;
+  }
+
+  /** Puts the next `count` ids in flight for `call`. */
+  add(call: C, count = 1): void {
+    for (let i = 0; i < count; i++) this.#slots.push(call);
+    this.#size += count;
+  }
+
+  /** The call waiting for `id`, if any. */
+  get(id: number): C | undefined {
+    return id < this.#headId ? undefined : this.#slots[this.#head + (id - this.#headId)];
+  }
+
+  /** Takes `id` out of flight; returns its call, or undefined if it was not in flight. */
+  take(id: number): C | undefined {
+    if (id < this.#headId) return undefined;
+    const offset = this.#head + (id - this.#headId);
+    const call = this.#slots[offset];
+    if (call === undefined) return undefined;
+    this.#slots[offset] = undefined;
+    this.#size--;
+    this.#compact();
+    return call;
+  }
+
+  /**
+   * Takes out of flight the run of ids from `id` on (at most `max`) that all wait for `call`;
+   * returns how many.
+   */
+  takeRun(id: number, call: C, max: number): number {
+    if (id < this.#headId) return 0;
+    const slots = this.#slots;
+    const start = this.#head + (id - this.#headId);
+    let n = 0;
+    while (n < max && slots[start + n] === call) slots[start + n++] = undefined;
+    this.#size -= n;
+    this.#compact();
+    return n;
+  }
+
+  /** Takes every id out of flight; returns them with their calls, oldest first. */
+  clear(): [id: number, call: C][] {
+    const taken: [number, C][] = [];
+    for (let offset = this.#head; offset < this.#slots.length; offset++) {
+      const call = this.#slots[offset];
+      if (call !== undefined) taken.push([this.#headId + (offset - this.#head), call]);
+    }
+    this.#headId += this.#slots.length - this.#head;
+    this.#slots = [];
+    this.#head = 0;
+    this.#size = 0;
+    return taken;
+  }
+
+  #compact(): void {
+    const slots = this.#slots;
+    while (this.#head < slots.length && slots[this.#head] === undefined) {
+      this.#head++;
+      this.#headId++;
+    }
+    if (this.#head === slots.length) {
+      slots.length = 0;
+      this.#head = 0;
+    } else if (this.#head > 1024 && this.#head * 2 > slots.length) {
+      slots.splice(0, this.#head);
+      this.#head = 0;
+    }
+  }
+}
