@@ -76,90 +76,83 @@ Deno.test("A NatsExecutor future is pending until a worker starts it; cancel() w
   }
 });
 
-/** Counts the start requests that reach the submitters of queue `name`. */
-async function countStartRequests(url: string, name: string) {
-  const nc = await connect({ servers: url });
-  const counter = { starts: 0, close: () => nc.close() };
+/**
+ * A server, a queue with one in-process worker, and a count of the start requests that reach the
+ * queue's submitters.
+ */
+async function spiedQueue() {
+  const server = await startServer();
+  const name = uniqueName();
+  const nc = await connect({ servers: server.url });
+  let starts = 0;
   nc.subscribe(`tandem.${name}.client.>`, {
     callback: (_, msg) => {
-      if (decode<{ kind: string }>(msg.data).kind === "start") counter.starts++;
+      if (decode<{ kind: string }>(msg.data).kind === "start") starts++;
     },
   });
   await nc.flush();
-  return counter;
+  const worker = await serveTasks({ servers: server.url, name, root: ROOT, maxWorkers: 1 });
+  return {
+    url: server.url,
+    name,
+    get starts() {
+      return starts;
+    },
+    async [Symbol.asyncDispose]() {
+      await worker.stop();
+      await nc.close();
+      await server[Symbol.asyncDispose]();
+    },
+  };
 }
 
 Deno.test("An idle executor's lone task is running at once and runs without a start request", async () => {
-  await using server = await startServer();
-  const name = uniqueName();
-  const spy = await countStartRequests(server.url, name);
+  await using queue = await spiedQueue();
+  await using pool = await NatsExecutor.connect({
+    servers: queue.url,
+    name: queue.name,
+    root: ROOT,
+  });
+  // No worker has reported yet: the first task waits for its start request.
+  const first = pool.submit(double, 1);
+  assert.equal(first.running(), false);
+  assert.equal(await first, 2);
+  assert.equal(queue.starts, 1);
+  // A worker has just reported and nothing else is unfinished: this one starts eagerly.
+  const lone = pool.submit(double, 2);
+  assert.equal(lone.running(), true);
+  assert.equal(lone.cancel(), false, "an eagerly started task cannot be cancelled");
+  assert.equal(await lone, 4);
+  // A task submitted while another is unfinished waits for the worker's request.
+  const log = await Deno.makeTempFile();
   try {
-    await using _worker = await serveTasks({
-      servers: server.url,
-      name,
-      root: ROOT,
-      maxWorkers: 1,
-    });
-    await using pool = await NatsExecutor.connect({ servers: server.url, name, root: ROOT });
-    // No worker has reported yet: the first task waits for its start request.
-    const first = pool.submit(double, 1);
-    assert.equal(first.running(), false);
-    assert.equal(await first, 2);
-    assert.equal(spy.starts, 1);
-    // A worker has just reported and nothing else is unfinished: this one starts eagerly.
-    const lone = pool.submit(double, 2);
-    assert.equal(lone.running(), true);
-    assert.equal(lone.cancel(), false, "an eagerly started task cannot be cancelled");
-    assert.equal(await lone, 4);
-    // A task submitted while another is unfinished waits for the worker's request.
-    const log = await Deno.makeTempFile();
-    try {
-      const slow = pool.submit(recordThen, log, "slow", 300, "slow");
-      const queuedBehind = pool.submit(recordThen, log, "behind", 0, "behind");
-      assert.equal(slow.running(), true);
-      assert.equal(queuedBehind.running(), false);
-      assert.equal(queuedBehind.cancel(), true);
-      assert.equal(await slow, "slow");
-      await new Promise((r) => setTimeout(r, 200));
-      assert.deepEqual(await lines(log), ["slow"], "the cancelled task never ran");
-    } finally {
-      await Deno.remove(log);
-    }
-    assert.equal(spy.starts, 1, "only the first task asked to start");
+    const slow = pool.submit(recordThen, log, "slow", 300, "slow");
+    const queuedBehind = pool.submit(recordThen, log, "behind", 0, "behind");
+    assert.equal(slow.running(), true);
+    assert.equal(queuedBehind.running(), false);
+    assert.equal(queuedBehind.cancel(), true);
+    assert.equal(await slow, "slow");
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(await lines(log), ["slow"], "the cancelled task never ran");
   } finally {
-    await spy.close();
+    await Deno.remove(log);
   }
+  assert.equal(queue.starts, 1, "only the first task asked to start");
 });
 
 Deno.test("eagerStarts: 0 and a submit with a signal keep the future pending until a worker asks", async () => {
-  await using server = await startServer();
-  const name = uniqueName();
-  const spy = await countStartRequests(server.url, name);
-  try {
-    await using _worker = await serveTasks({
-      servers: server.url,
-      name,
-      root: ROOT,
-      maxWorkers: 1,
-    });
-    await using strict = await NatsExecutor.connect({
-      servers: server.url,
-      name,
-      root: ROOT,
-      eagerStarts: 0,
-    });
-    await using eager = await NatsExecutor.connect({ servers: server.url, name, root: ROOT });
-    assert.equal(await strict.submit(double, 1), 2);
-    assert.equal(await eager.submit(double, 1), 2);
-    const strictFuture = strict.submit(double, 2);
-    const signalled = eager.submitWith({ signal: new AbortController().signal }, double, 3);
-    assert.equal(strictFuture.running(), false);
-    assert.equal(signalled.running(), false);
-    assert.deepEqual([await strictFuture, await signalled], [4, 6]);
-    assert.equal(spy.starts, 4);
-  } finally {
-    await spy.close();
-  }
+  await using queue = await spiedQueue();
+  const options = { servers: queue.url, name: queue.name, root: ROOT };
+  await using strict = await NatsExecutor.connect({ ...options, eagerStarts: 0 });
+  await using eager = await NatsExecutor.connect(options);
+  assert.equal(await strict.submit(double, 1), 2);
+  assert.equal(await eager.submit(double, 1), 2);
+  const strictFuture = strict.submit(double, 2);
+  const signalled = eager.submitWith({ signal: new AbortController().signal }, double, 3);
+  assert.equal(strictFuture.running(), false);
+  assert.equal(signalled.running(), false);
+  assert.deepEqual([await strictFuture, await signalled], [4, 6]);
+  assert.equal(queue.starts, 4);
 });
 
 Deno.test("NatsExecutor and serveTasks refuse unknown and invalid options, naming them", async () => {
