@@ -1,3 +1,5 @@
+import type { TaskOutcome } from "./task_worker.ts";
+
 // Private: the calls a runner (a TaskWorker, a process-pool child's runner) has in flight, by
 // id. Ids are given out in order, one per item, so a call of n items holds n consecutive ids.
 // They live in an array that starts at the oldest unsettled id and is compacted from the front:
@@ -90,4 +92,35 @@ export class InFlight<C> {
       this.#head = 0;
     }
   }
+}
+
+/** How a batch of calls hears of its items' outcomes: one by one, or a run of successes. */
+export interface BatchSettlers {
+  /** Item `index` ended so (`undefined`: it never started). */
+  settle(index: number, outcome: TaskOutcome<unknown> | undefined): void;
+  /** Items `index...` succeeded with `values[from...to)`. */
+  settleValues(index: number, values: unknown[], from: number, to: number): void;
+}
+
+/**
+ * The settlers of a batch of `count` calls: the outcomes gather in order, and `done` receives
+ * them once every item has ended.
+ */
+export function gatherOutcomes<R>(
+  count: number,
+  done: (outcomes: (TaskOutcome<R> | undefined)[]) => void,
+): BatchSettlers {
+  const outcomes = new Array<TaskOutcome<R> | undefined>(count);
+  let remaining = count;
+  return {
+    settle(index, outcome) {
+      outcomes[index] = outcome as TaskOutcome<R> | undefined;
+      if (--remaining === 0) done(outcomes);
+    },
+    settleValues(index, values, from, to) {
+      for (let i = from; i < to; i++) outcomes[index++] = { ok: true, value: values[i] as R };
+      remaining -= to - from;
+      if (remaining === 0) done(outcomes);
+    },
+  };
 }

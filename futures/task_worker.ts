@@ -23,7 +23,7 @@ import { checkTask, describeTask, type Task, type TaskReference } from "./task.t
 import { runtimeName } from "./runtime.ts";
 import { unrefTimer } from "./timers.ts";
 import type { StreamSink } from "./task_stream.ts";
-import { InFlight } from "./_in_flight.ts";
+import { gatherOutcomes, InFlight } from "./_in_flight.ts";
 import { ParkedCalls } from "./_parked.ts";
 
 /** Options for {@linkcode TaskWorker}. */
@@ -511,23 +511,11 @@ export class TaskWorker implements Disposable {
       return Promise.resolve(new Array<undefined>(count).fill(undefined));
     }
     return new Promise<(TaskOutcome<R> | undefined)[]>((resolve) => {
-      const outcomes = new Array<TaskOutcome<R> | undefined>(count);
-      let remaining = count;
       const call: Call = {
         ref: task,
         firstId: this.#nextId,
         count,
-        settle: (index, outcome) => {
-          outcomes[index] = outcome as TaskOutcome<R> | undefined;
-          if (--remaining === 0) resolve(outcomes);
-        },
-        settleValues: (index, values, from, to) => {
-          for (let i = from; i < to; i++) {
-            outcomes[index++] = { ok: true, value: values[i] as R };
-          }
-          remaining -= to - from;
-          if (remaining === 0) resolve(outcomes);
-        },
+        ...gatherOutcomes(count, resolve),
       };
       this.#enqueue(call, task, argsList);
     });

@@ -16,7 +16,7 @@ import {
 } from "@tandem/tandem/futures";
 import { dropTransfers } from "../futures/transfer.ts";
 import { ParkedCalls } from "../futures/_parked.ts";
-import { InFlight } from "../futures/_in_flight.ts";
+import { gatherOutcomes, InFlight } from "../futures/_in_flight.ts";
 import {
   type CallEntry,
   CALLS,
@@ -185,22 +185,8 @@ export class ProcessRunner implements Runner {
   ): Promise<(TaskOutcome<R> | undefined)[]> {
     if (argsList.length === 0) return Promise.resolve([]);
     return new Promise((resolve) => {
-      const outcomes = new Array<TaskOutcome<R> | undefined>(argsList.length);
-      let remaining = argsList.length;
-      this.#send(
-        task,
-        argsList,
-        (index, outcome) => {
-          outcomes[index] = outcome as TaskOutcome<R> | undefined;
-          if (--remaining === 0) resolve(outcomes);
-        },
-        undefined,
-        (index, values, from, to) => {
-          for (let i = from; i < to; i++) outcomes[index++] = { ok: true, value: values[i] as R };
-          remaining -= to - from;
-          if (remaining === 0) resolve(outcomes);
-        },
-      );
+      const { settle, settleValues } = gatherOutcomes(argsList.length, resolve);
+      this.#send(task, argsList, settle, undefined, settleValues);
     });
   }
 
