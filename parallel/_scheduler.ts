@@ -269,7 +269,7 @@ export class Scheduler {
           this.#fail(job, this.#broken);
           continue;
         }
-        const slot = this.#pick(job.exclusive);
+        const slot = this.#pick(job.exclusive, job.list !== undefined);
         if (slot === undefined) {
           if (this.#spawnError !== undefined && this.#slots.size === 0) {
             ring.shift();
@@ -305,9 +305,13 @@ export class Scheduler {
     return Math.min(MAX_CAPACITY, Math.max(2, Math.ceil(ahead / avg)));
   }
 
-  #pick(exclusive: boolean): Slot | undefined {
+  // A chunk of map may always wait at a runner behind one other job: the runner starts it the
+  // moment it is done, instead of idling while this thread hears of it and sends the next. A
+  // single task is not queued ahead unless it is short: it stays pending, cancellable, and free
+  // to go to whichever runner frees first.
+  #pick(exclusive: boolean, chunk: boolean): Slot | undefined {
     const max = this.#config.maxTasksPerWorker;
-    const capacity = this.#capacity();
+    const capacity = chunk ? Math.max(2, this.#capacity()) : this.#capacity();
     let best: Slot | undefined;
     for (const slot of this.#slots) {
       if (slot.exclusive || slot.sent >= max) continue;
