@@ -142,6 +142,9 @@ function reference(module: string, name: string): Task<unknown[], unknown> {
 const worker: TaskWorker = new TaskWorker({
   name: "tandem-process-worker",
   logToStderr: true,
+  // A web Worker starts in about half the time of a node:worker_threads one. That it keeps this
+  // process alive does not matter here: the process ends when its stdin closes, or with GONE.
+  webWorker: true,
   onReady: () => write([READY]),
   onBroken: (error) => {
     // The calls' outcomes are reported first (they settle as microtasks), then the end.
