@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type Transferable as NodeTransferable, Worker as NodeWorker } from "node:worker_threads";
+import type * as NodeThreads from "node:worker_threads";
 import { decode, encodeArgs, readSimple, recordToError, writeSimple } from "./_codec.ts";
 import { takeTransfers } from "./transfer.ts";
 import type {
@@ -24,6 +24,7 @@ import { runtimeName } from "./runtime.ts";
 import { unrefTimer } from "./timers.ts";
 import type { StreamSink } from "./task_stream.ts";
 import { ParkedCalls } from "./_parked.ts";
+import { takeWebHost } from "./_web_host.ts";
 
 /** Options for {@linkcode TaskWorker}. */
 export interface TaskWorkerOptions {
@@ -305,6 +306,11 @@ export class TaskWorker implements Disposable {
 
   // A node:worker_threads Worker: its HostInit travels as workerData, and it says when it exits.
   #startNode(init: HostInit): HostThread {
+    // Loaded here, not imported: a program that never starts one (a process-pool child) then
+    // does without the runtime's Node layer, whose loading is a good part of its start.
+    const { Worker: NodeWorker } = (globalThis as unknown as {
+      process: { getBuiltinModule(id: "node:worker_threads"): typeof NodeThreads };
+    }).process.getBuiltinModule("node:worker_threads");
     const worker = new NodeWorker(new URL("./_worker_host.ts", import.meta.url), {
       name: this.name,
       workerData: init,
@@ -326,7 +332,7 @@ export class TaskWorker implements Disposable {
     worker.on("messageerror", () => this.#break("sent a message that could not be read"));
     return {
       postMessage: (message, transfer) =>
-        worker.postMessage(message, transfer as NodeTransferable[] | undefined),
+        worker.postMessage(message, transfer as NodeThreads.Transferable[] | undefined),
       terminate: () => worker.terminate(),
       ref: () => worker.ref(),
       unref: () => worker.unref(),
@@ -336,13 +342,10 @@ export class TaskWorker implements Disposable {
   // A web Worker (Deno): its HostInit is its first message. It has no exit event and no unref:
   // the host reports every end it can see (GONE), and an error it cannot is an error event.
   #startWeb(init: HostInit): HostThread {
-    const worker = new Worker(new URL("./_worker_host.ts", import.meta.url), {
-      type: "module",
-      name: this.name,
-    });
+    const { worker, errors } = takeWebHost(this.name);
     worker.postMessage(init);
     worker.onmessage = (event: MessageEvent<HostReply>) => this.#receive(event.data);
-    worker.onerror = (event: ErrorEvent) => {
+    const onError = (event: ErrorEvent): void => {
       // Handled here: unhandled, it would be thrown again in this isolate.
       event.preventDefault();
       const error = event.error ?? new Error(event.message);
@@ -351,7 +354,10 @@ export class TaskWorker implements Disposable {
         error,
       );
     };
+    worker.onerror = onError;
     worker.onmessageerror = () => this.#break("sent a message that could not be read");
+    // Errors of a worker started early (it could not load, say): told once the owner has its handle.
+    if (errors.length > 0) queueMicrotask(() => errors.forEach(onError));
     return {
       postMessage: (message, transfer = []) => worker.postMessage(message, transfer),
       terminate: () => worker.terminate(),
