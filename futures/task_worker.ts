@@ -24,7 +24,6 @@ import { runtimeName } from "./runtime.ts";
 import { unrefTimer } from "./timers.ts";
 import type { StreamSink } from "./task_stream.ts";
 import { ParkedCalls } from "./_parked.ts";
-import { takeWebHost } from "./_web_host.ts";
 
 /** Options for {@linkcode TaskWorker}. */
 export interface TaskWorkerOptions {
@@ -342,10 +341,13 @@ export class TaskWorker implements Disposable {
   // A web Worker (Deno): its HostInit is its first message. It has no exit event and no unref:
   // the host reports every end it can see (GONE), and an error it cannot is an error event.
   #startWeb(init: HostInit): HostThread {
-    const { worker, errors } = takeWebHost(this.name);
+    const worker = new Worker(new URL("./_worker_host.ts", import.meta.url), {
+      type: "module",
+      name: this.name,
+    });
     worker.postMessage(init);
     worker.onmessage = (event: MessageEvent<HostReply>) => this.#receive(event.data);
-    const onError = (event: ErrorEvent): void => {
+    worker.onerror = (event: ErrorEvent) => {
       // Handled here: unhandled, it would be thrown again in this isolate.
       event.preventDefault();
       const error = event.error ?? new Error(event.message);
@@ -354,10 +356,7 @@ export class TaskWorker implements Disposable {
         error,
       );
     };
-    worker.onerror = onError;
     worker.onmessageerror = () => this.#break("sent a message that could not be read");
-    // Errors of a worker started early (it could not load, say): told once the owner has its handle.
-    if (errors.length > 0) queueMicrotask(() => errors.forEach(onError));
     return {
       postMessage: (message, transfer = []) => worker.postMessage(message, transfer),
       terminate: () => worker.terminate(),
