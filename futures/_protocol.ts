@@ -1,7 +1,8 @@
 // Private: the messages between a TaskWorker (parent) and the worker host (child isolate).
 //
-// The host starts with its HostInit as `workerData` and answers READY once it is set up: until
-// then the parent counts the worker as starting, and an error or exit means "could not start".
+// The host starts with its HostInit as `workerData` (in a web Worker: as the first message) and
+// answers READY once it is set up: until then the parent counts the worker as starting, and an
+// error or exit means "could not start".
 //
 // Calls are numbered per worker, 1, 2, 3, ... in the order the parent makes them, and the host
 // runs them one at a time in that order. Hot messages are arrays (cheaper to structured-clone
@@ -80,7 +81,10 @@ export const RES_OFFSET = CELLS_BYTES + MAILBOX_BYTES;
 /** Size of the control buffer. */
 export const CONTROL_BYTES = CELLS_BYTES + 2 * MAILBOX_BYTES;
 
-/** Parent -> host, as the Worker's `workerData`: what the host needs before its first call. */
+/**
+ * Parent -> host, as the Worker's `workerData` (a web Worker's first message): what the host needs
+ * before its first call.
+ */
 export interface HostInit {
   registry: SharedArrayBuffer;
   isolate: number;

@@ -4,15 +4,17 @@
 // See _protocol.ts for the messages and task_worker.ts for the parent's side.
 //
 // It runs in a `node:worker_threads` Worker, which Deno, Bun and Node all provide, and reads no
-// runtime-specific global at load, so that it starts (and says READY) on each of them.
+// runtime-specific global at load, so that it starts (and says READY) on each of them. Under
+// Deno it may also run in a web Worker (TaskWorker's `webWorker`, which starts faster): there
+// `parentPort` is null, the HostInit is the first message instead of `workerData`, and messages
+// go through the worker's global scope.
 //
 // Outcomes of quick calls are gathered and sent together (when the queue runs dry, before any
 // wait, every FLUSH_COUNT calls and every FLUSH_MS), so many small tasks cost few messages.
 // The host also reports its own end: an uncaught error or unhandled rejection, `self.close()`,
 // `Deno.exit()` and `process.exit()` all flush the finished outcomes and then say which call was
 // running.
-import { parentPort, type Transferable as NodeTransferable, workerData } from "node:worker_threads";
-import process from "node:process";
+import type { Transferable as NodeTransferable } from "node:worker_threads";
 import { decode, encode, errorToRecord, readSimple, writeSimple } from "./_codec.ts";
 import { takeTransfers } from "./transfer.ts";
 import { importingTaskModule } from "./bootstrap.ts";
@@ -37,15 +39,41 @@ import * as wire from "./_protocol.ts";
 const FLUSH_COUNT = 1024;
 const FLUSH_MS = 1;
 
-const port = parentPort!;
-const init = workerData as HostInit;
-const post = (message: unknown, transfer: Transferable[] = []): void =>
-  port.postMessage(message, transfer as NodeTransferable[]);
+// What a web Worker's global scope offers the host in place of `parentPort`.
+interface WebScope {
+  postMessage(message: unknown, transfer: Transferable[]): void;
+  addEventListener(
+    type: "message" | "error" | "unhandledrejection",
+    listener: (event: MessageEvent & ErrorEvent & PromiseRejectionEvent) => void,
+    options?: { once: boolean },
+  ): void;
+}
+const scope = globalThis as unknown as WebScope;
 type Exit = (code?: number) => never;
 const denoGlobal = (globalThis as { Deno?: { exit: Exit; exitCode: number } }).Deno;
-const exitProcessApi: Exit = process.exit.bind(process);
-// Ends this thread (in a worker, neither call ends the process).
-const exitThread: Exit = denoGlobal ? denoGlobal.exit.bind(denoGlobal) : exitProcessApi;
+// A web Worker (Deno only) gets by without node modules: loading Deno's Node layer into a fresh
+// isolate is a good part of a web Worker's start, which is why the process pool's children use
+// one. In a node:worker_threads Worker (Deno's has no WorkerGlobalScope) the host needs them.
+const web = denoGlobal !== undefined && "WorkerGlobalScope" in globalThis;
+const node = web ? undefined : {
+  threads: await import("node:worker_threads"),
+  process: (await import("node:process")).default,
+};
+const port = node?.threads.parentPort ?? null;
+const init: HostInit = port !== null
+  ? node!.threads.workerData as HostInit
+  : await new Promise<HostInit>((resolve) => {
+    scope.addEventListener("message", (event) => resolve(event.data), { once: true });
+  });
+const post = port !== null
+  ? (message: unknown, transfer: Transferable[] = []): void =>
+    port.postMessage(message, transfer as NodeTransferable[])
+  : (message: unknown, transfer: Transferable[] = []): void => scope.postMessage(message, transfer);
+// Ends this thread (in a worker, neither call ends the process). Under Deno, `process.exit()`
+// ends in `Deno.exit()`.
+const exitThread: Exit = denoGlobal
+  ? denoGlobal.exit.bind(denoGlobal)
+  : node!.process.exit.bind(node!.process);
 
 const cells = new Int32Array(init.control);
 const mailbox = new DataView(init.control);
@@ -375,9 +403,22 @@ function interceptExit(owner: object, original: Exit, read: () => number | undef
   });
 }
 if (denoGlobal) interceptExit(denoGlobal, exitThread, () => denoGlobal.exitCode);
-interceptExit(process, exitProcessApi, () => Number(process.exitCode ?? 0));
-process.on("uncaughtException", crash);
-process.on("unhandledRejection", crash);
+if (node !== undefined) {
+  const process = node.process;
+  interceptExit(process, process.exit.bind(process), () => Number(process.exitCode ?? 0));
+  process.on("uncaughtException", crash);
+  process.on("unhandledRejection", crash);
+} else {
+  // Handled here, as `process.on` handles them: otherwise they would end the worker.
+  scope.addEventListener("error", (event) => {
+    event.preventDefault();
+    crash(event.error);
+  });
+  scope.addEventListener("unhandledrejection", (event) => {
+    event.preventDefault();
+    crash(event.reason);
+  });
+}
 
 if (init.logToStderr) {
   for (const method of ["log", "info", "debug", "dir", "dirxml", "table"] as const) {
@@ -589,11 +630,15 @@ function receive(message: HostRequest): void {
 // Deno's `parentPort.on("message")` walks every message, key by key, looking for MessagePorts to
 // patch: a cost per call that tandem, which never sends ports, does not need. Its
 // `addEventListener` hands over the message as it came (and keeps the worker alive the same way).
-const listenable = port as unknown as {
+// (A web Worker's own scope hands messages over as they came, too.) The listener is added in
+// the turn that brought the HostInit, so no later message can come before it.
+const listenable = (port ?? scope) as unknown as {
   addEventListener?: (type: "message", fn: (event: MessageEvent<HostRequest>) => void) => void;
 };
-if (denoGlobal !== undefined && typeof listenable.addEventListener === "function") {
-  listenable.addEventListener("message", (event) => receive(event.data));
+if (
+  port === null || (denoGlobal !== undefined && typeof listenable.addEventListener === "function")
+) {
+  listenable.addEventListener!("message", (event) => receive(event.data));
 } else {
   port.on("message", receive);
 }

@@ -12,8 +12,17 @@
  * @module
  */
 
-import { deserialize, serialize } from "node:v8";
+import type * as V8Api from "node:v8";
 import { readSimple, writeSimple } from "./_codec.ts";
+
+// node:v8, loaded on first use: importing any Node module loads the runtime's Node layer into the
+// isolate, a good part of a process-pool child's start, and most values never need it.
+let v8Api: typeof V8Api | undefined;
+function v8(): typeof V8Api {
+  return v8Api ??= (globalThis as unknown as {
+    process: { getBuiltinModule(id: "node:v8"): typeof V8Api };
+  }).process.getBuiltinModule("node:v8");
+}
 
 const SIMPLE = 0x53; // "S"
 const V8 = 0x56; // "V"
@@ -63,7 +72,7 @@ export function encodeValue(value: unknown): Uint8Array<ArrayBuffer> {
     bytes[0] = SIMPLE;
     return bytes;
   }
-  const body = serialize(value);
+  const body = v8().serialize(value);
   const out = new Uint8Array(body.length + 1);
   out[0] = V8;
   out.set(body, 1);
@@ -89,7 +98,7 @@ export function decodeValue(bytes: Uint8Array): unknown {
   if (bytes[0] === SIMPLE) {
     return readSimple(new DataView(bytes.buffer, bytes.byteOffset + 1, bytes.byteLength - 1), 0);
   }
-  if (bytes[0] === V8) return deserialize(bytes.subarray(1));
+  if (bytes[0] === V8) return v8().deserialize(bytes.subarray(1));
   throw new TypeError(
     `decodeValue: bytes do not start with an encodeValue tag (first byte ${bytes[0]})`,
   );

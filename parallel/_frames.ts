@@ -7,7 +7,7 @@
 // This is the only format of its own that the process transport keeps: inside the child, calls
 // run on the hub's one worker host (a TaskWorker), so resolution, ordering, batching and exit
 // interception are not written again here.
-import { decodeValue, encodeValue } from "@tandem/tandem/futures";
+import { decodeValue, encodeValue } from "../futures/value_bytes.ts";
 
 const MAGIC = [0x54, 0x4e, 0x44, 0x4d]; // "TNDM"
 const HEADER = 8;
@@ -118,5 +118,5 @@ export class FrameReader {
 }
 
 // Errors travel as the hub's error records, the same way as between workers.
-import type { ErrorRecord } from "@tandem/tandem/futures";
-export { type ErrorRecord, errorToRecord, recordToError } from "@tandem/tandem/futures";
+import type { ErrorRecord } from "../futures/error_record.ts";
+export { type ErrorRecord, errorToRecord, recordToError } from "../futures/error_record.ts";

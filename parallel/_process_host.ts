@@ -8,17 +8,12 @@
 // reports the finished outcomes, which calls were running and which never started, then GONE,
 // and exits with the worker's code. Task output on `console` goes to stderr: stdout carries
 // the protocol.
-import {
-  BrokenExecutorError,
-  describeTask,
-  errorToRecord,
-  type StreamSink,
-  type Task,
-  task,
-  type TaskOutcome,
-  TaskWorker,
-  transfer,
-} from "@tandem/tandem/futures";
+import { BrokenExecutorError } from "../futures/errors.ts";
+import { errorToRecord } from "../futures/error_record.ts";
+import { describeTask, type Task, task } from "../futures/task.ts";
+import type { StreamSink } from "../futures/task_stream.ts";
+import { type TaskOutcome, TaskWorker } from "../futures/task_worker.ts";
+import { transfer } from "../futures/transfer.ts";
 import {
   BROKEN,
   CANCEL_CALL,
@@ -142,6 +137,9 @@ function reference(module: string, name: string): Task<unknown[], unknown> {
 const worker: TaskWorker = new TaskWorker({
   name: "tandem-process-worker",
   logToStderr: true,
+  // A web Worker starts in about half the time of a node:worker_threads one. That it keeps this
+  // process alive does not matter here: the process ends when its stdin closes, or with GONE.
+  webWorker: true,
   onReady: () => write([READY]),
   onBroken: (error) => {
     // The calls' outcomes are reported first (they settle as microtasks), then the end.

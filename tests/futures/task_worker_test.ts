@@ -4,8 +4,10 @@ import {
   BrokenExecutorError,
   currentIsolateId,
   isIsolateAlive,
+  type Task,
   TaskWorker,
 } from "@tandem/tandem/futures";
+import { reportCanBlock } from "../threads/_tasks.ts";
 import { SharedCounter } from "../parallel/_shared.ts";
 import * as tasks from "../parallel/_tasks.ts";
 
@@ -178,6 +180,58 @@ Deno.test("self.close() and Deno.exit() in a task are detected, not left hanging
       (e) => e instanceof BrokenExecutorError && /exited \(Deno\.exit\(3\)\)/.test(e.message),
     );
   });
+});
+
+Deno.test("a TaskWorker on a web Worker (webWorker) runs calls and reports every end a task can cause", async (t) => {
+  await t.step("results, through either lane, in order; the worker may block", async () => {
+    using worker = new TaskWorker({ webWorker: true });
+    assert.equal(await worker.run(tasks.square, [7]), 49);
+    assert.equal(await worker.run(tasks.square, [8]), 64);
+    assert.deepEqual(
+      await worker.runBatch(tasks.square, [[1], [2], [3]]),
+      [1, 4, 9].map((value) => ({ ok: true, value })),
+    );
+    const map = new Map([[1, "one"]]);
+    assert.deepEqual(await worker.run(tasks.echo, [map]), map);
+    assert.equal(await worker.run(reportCanBlock, []), true);
+  });
+  const ends = [
+    {
+      what: "an uncaught error",
+      task: tasks.crashLater,
+      args: ["boom"],
+      end: /crashed: Error: boom/,
+    },
+    {
+      what: "an unhandled rejection",
+      task: tasks.rejectUnhandled,
+      args: ["unhandled"],
+      end: /crashed: TypeError: unhandled/,
+    },
+    { what: "self.close()", task: tasks.closeSelf, args: [], end: /closed itself/, code: 0 },
+    { what: "Deno.exit(3)", task: tasks.exitWith, args: [3], end: /Deno\.exit\(3\)/, code: 3 },
+    {
+      what: "process.exit(5)",
+      task: tasks.exitProcessWith,
+      args: [5],
+      end: /Deno\.exit\(5\)/,
+      code: 5,
+    },
+  ];
+  for (const { what, task, args, end, code } of ends) {
+    await t.step(what, async () => {
+      using worker = new TaskWorker({ webWorker: true });
+      assert.equal(await worker.run(tasks.square, [2]), 4);
+      const running = worker.run(task as Task<unknown[], unknown>, args);
+      const after = worker.run(tasks.square, [3]);
+      await assert.rejects(running, (e) => e instanceof BrokenExecutorError && end.test(e.message));
+      await assert.rejects(
+        after,
+        (e) => e instanceof BrokenExecutorError && /did not start/.test(e.message),
+      );
+      assert.equal(worker.exitCode, code ?? 1);
+    });
+  }
 });
 
 Deno.test("terminate() rejects calls in flight and is idempotent", async () => {

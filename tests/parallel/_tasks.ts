@@ -89,6 +89,16 @@ export const exitWith = task(import.meta.url, function exitWith(code: number): n
   Deno.exit(code);
 });
 
+/** Ends its isolate or process through Node's API, with `code`. */
+export const exitProcessWith = task(
+  import.meta.url,
+  async function exitProcessWith(code: number): Promise<number> {
+    const { default: process } = await import("node:process");
+    process.exit(code);
+    return code;
+  },
+);
+
 /** Allocates until the isolate runs out of memory. */
 export const exhaustMemory = task(import.meta.url, function exhaustMemory(): number {
   const hoard: number[][] = [];
