@@ -226,11 +226,18 @@ async function main(args: string[]): Promise<number> {
     `1-minute load average: ${load}${load >= 0.6 ? " (busy: ratios will be noisy)" : ""}`,
   );
   const all: BenchFigure[][] = [];
+  const failures: string[] = [];
   for (let round = 1; round <= rounds; round++) {
     const figures: BenchFigure[] = [];
     for (const file of files) {
       console.error(`round ${round}/${rounds}: ${file}`);
-      figures.push(...await runFile(file));
+      try {
+        figures.push(...await runFile(file));
+      } catch (error) {
+        // One suite that fails does not cost the others' figures.
+        console.error((error as Error).message);
+        failures.push(`round ${round}: ${file}`);
+      }
     }
     all.push(figures);
   }
@@ -238,7 +245,8 @@ async function main(args: string[]): Promise<number> {
   if (values.json !== undefined) {
     await Deno.writeTextFile(values.json, JSON.stringify(all, null, 2));
   }
-  return 0;
+  for (const failure of failures) console.log(`failed: ${failure}`);
+  return failures.length === 0 ? 0 : 1;
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

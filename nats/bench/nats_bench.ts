@@ -54,9 +54,7 @@ if (!(await NatsServer.available())) {
         child.kill("SIGKILL");
       } catch { /* gone */ }
     }
-    // A synchronous end for the server and its store: the process is exiting.
-    if (server.pid !== undefined) Deno.kill(server.pid, "SIGKILL");
-    Deno.removeSync(server.storeDir, { recursive: true });
+    // The server and its store go with this process (NatsServer's own unload handler).
   });
   const cli = new URL("../worker.ts", import.meta.url).href;
   const echo = new URL("./_echo.ts", import.meta.url).href;
