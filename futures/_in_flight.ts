@@ -102,6 +102,28 @@ export interface BatchSettlers {
   settleValues(index: number, values: unknown[], from: number, to: number): void;
 }
 
+/** A call in flight as far as settling goes: a batch has `settleValues`. */
+export interface SettledCall
+  extends Pick<BatchSettlers, "settle">, Partial<Pick<BatchSettlers, "settleValues">> {
+  readonly firstId: number;
+}
+
+/**
+ * Settles, in one step, a batch call's run of successes: `id` (already taken out of `list`) and
+ * the ids after it that wait for the same call, with `values[from...]`. Returns how many.
+ */
+export function settleRun<C extends SettledCall>(
+  list: InFlight<C>,
+  call: C,
+  id: number,
+  values: unknown[],
+  from: number,
+): number {
+  const n = 1 + list.takeRun(id + 1, call, values.length - from - 1);
+  call.settleValues!(id - call.firstId, values, from, from + n);
+  return n;
+}
+
 /**
  * The settlers of a batch of `count` calls: the outcomes gather in order, and `done` receives
  * them once every item has ended.

@@ -23,7 +23,7 @@ import { checkTask, describeTask, type Task, type TaskReference } from "./task.t
 import { runtimeName } from "./runtime.ts";
 import { unrefTimer } from "./timers.ts";
 import type { StreamSink } from "./task_stream.ts";
-import { gatherOutcomes, InFlight } from "./_in_flight.ts";
+import { gatherOutcomes, InFlight, type SettledCall, settleRun } from "./_in_flight.ts";
 import { ParkedCalls } from "./_parked.ts";
 
 /** Options for {@linkcode TaskWorker}. */
@@ -129,15 +129,10 @@ function messageOf(error: unknown): string {
 export type TaskOutcome<R> = { ok: true; value: R } | { ok: false; error: unknown };
 
 /** What a call is waiting for: one outcome, or one per item of a batch. */
-interface Call {
+interface Call extends SettledCall {
   readonly ref: TaskReference;
-  readonly firstId: number;
   readonly count: number;
   readonly options?: CallOptions;
-  /** Receives each item's outcome (`undefined`: never started); the last one completes it. */
-  settle(index: number, outcome: TaskOutcome<unknown> | undefined): void;
-  /** A batch's successes in bulk: items `index...` get `values[from...to)`. */
-  settleValues?(index: number, values: unknown[], from: number, to: number): void;
 }
 
 /** The message being built during the current tick. */
@@ -895,15 +890,14 @@ export class TaskWorker implements Disposable {
     }
     for (let i = 0; i < values.length; i++) {
       const id = firstId + i;
-      if (marks === undefined) {
-        const settled = this.#settleRun(id, values, i);
-        if (settled > 0) {
-          i += settled - 1;
-          continue;
-        }
-      }
       const call = this.#take(id);
       if (call === undefined) continue;
+      if (marks === undefined && call.settleValues !== undefined) {
+        // The rest of a chunk, in one step.
+        i += settleRun(this.#inFlight, call, id, values, i) - 1;
+        this.#hold(this.#inFlight.size > this.#parked.size);
+        continue;
+      }
       const index = id - call.firstId;
       const mark = marks?.get(i);
       if (mark === undefined) {
@@ -921,22 +915,6 @@ export class TaskWorker implements Disposable {
         );
       }
     }
-  }
-
-  // Settles, in one step, the run of successes from `values[from]` on that belongs to the batch
-  // call waiting for `id` (most of a DONE message, for a chunk of map); returns how many it
-  // settled (0: not a batch, or an id not in flight).
-  #settleRun(id: number, values: unknown[], from: number): number {
-    const call = this.#inFlight.get(id);
-    if (call?.settleValues === undefined) return 0;
-    const n = this.#inFlight.takeRun(
-      id,
-      call,
-      Math.min(values.length - from, call.firstId + call.count - id),
-    );
-    this.#hold(this.#inFlight.size > this.#parked.size);
-    call.settleValues(id - call.firstId, values, from, from + n);
-    return n;
   }
 
   #gone([, reason, , detail]: GoneMessage): void {

@@ -16,7 +16,7 @@ import {
 } from "@tandem/tandem/futures";
 import { dropTransfers } from "../futures/transfer.ts";
 import { ParkedCalls } from "../futures/_parked.ts";
-import { gatherOutcomes, InFlight } from "../futures/_in_flight.ts";
+import { gatherOutcomes, InFlight, type SettledCall, settleRun } from "../futures/_in_flight.ts";
 import {
   type CallEntry,
   CALLS,
@@ -47,13 +47,9 @@ const ANSI = /\x1b\[[0-9;]*m/g;
 /** How much of a child's stderr is kept before it is ready, for the start failure's message. */
 const STDERR_KEEP = 4096;
 
-interface Call {
+interface Call extends SettledCall {
   readonly ref: TaskReference;
-  readonly firstId: number;
   readonly options?: CallOptions;
-  settle(index: number, outcome: TaskOutcome<unknown> | undefined): void;
-  /** A batch's successes in bulk: items `index...` get `values[from...to)`. */
-  settleValues?(index: number, values: unknown[], from: number, to: number): void;
 }
 
 export interface ProcessRunnerOptions extends RunnerHooks {
@@ -308,16 +304,14 @@ export class ProcessRunner implements Runner {
         }
         for (let i = 0; i < values.length; i++) {
           if (values[i] === TAKEN) continue;
-          const call = special === 0 ? this.#pending.get(firstId + i) : undefined;
-          if (call?.settleValues !== undefined) {
+          const id = firstId + i;
+          const call = this.#pending.take(id);
+          if (call === undefined) continue;
+          if (special === 0 && call.settleValues !== undefined) {
             // The rest of a chunk, in one step.
-            const n = this.#pending.takeRun(firstId + i, call, values.length - i);
-            this.#hold(this.#pending.size > this.#parked.size);
-            call.settleValues(firstId + i - call.firstId, values, i, i + n);
-            i += n - 1;
-            continue;
-          }
-          this.#settle(firstId + i, { ok: true, value: values[i] });
+            i += settleRun(this.#pending, call, id, values, i) - 1;
+          } else call.settle(id - call.firstId, { ok: true, value: values[i] });
+          this.#hold(this.#pending.size > this.#parked.size);
         }
       }
     } else if (message[0] === READY) {
