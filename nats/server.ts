@@ -54,8 +54,9 @@ export const INSTALL_HINT: string =
  * A `nats-server -js` child process listening only on 127.0.0.1. `stop()` ends it (SIGTERM, so
  * JetStream flushes its store); `kill()` ends it with SIGKILL; `restart()` starts it again on
  * the same port and store. `await using` stops it and removes a store folder it created. A
- * program that exits without stopping it (`Deno.exit()`, an uncaught error) kills it on the way
- * out, and removes a store folder it created.
+ * program that calls `Deno.exit()` without stopping it kills it on the way out and removes a
+ * store folder it created; one that ends with an uncaught error takes the server along, but its
+ * store folder stays.
  *
  * @example Start, restart, stop
  * ```ts
@@ -231,8 +232,8 @@ export class NatsServer implements AsyncDisposable {
       throw error;
     }
     this.#child = child;
-    // A program that exits without stopping its server (an uncaught error, `Deno.exit()`) takes
-    // it along: no server outlives its owner.
+    // A program that calls `Deno.exit()` without stopping its server takes it along (`unload`):
+    // no server outlives its owner.
     this.#onUnload = () => {
       try {
         child.kill("SIGKILL");
