@@ -170,6 +170,8 @@ const CONNECT_OPTIONS: (keyof NatsExecutorOptions)[] = [
   "connectTimeout",
   "eagerStarts",
 ];
+/** What a failed submit says it could not do. */
+const SUBMIT = "submit to NatsExecutor";
 const SUBMIT_OPTIONS: (keyof NatsSubmitOptions)[] = ["id", "timeout", "signal"];
 const SUBMIT_ASYNC_OPTIONS: (keyof NatsSubmitAsyncOptions)[] = [...SUBMIT_OPTIONS, "queueTimeout"];
 /** How recently a worker must have reported for a task to start eagerly, in milliseconds. */
@@ -377,7 +379,7 @@ export class NatsExecutor extends BaseExecutor {
     ...args: A
   ): Future<R> {
     const checked = checkOptions<NatsSubmitOptions>(
-      "submit to NatsExecutor",
+      SUBMIT,
       options,
       SUBMIT_OPTIONS,
     );
@@ -389,12 +391,11 @@ export class NatsExecutor extends BaseExecutor {
     task: Task<A, R>,
     args: A,
   ): Future<R> {
-    const what = "submit to NatsExecutor";
-    checkTimeout(what, options.timeout);
-    checkTimeout(what, options.queueTimeout, "queueTimeout");
-    checkSignal(what, options.signal);
+    checkTimeout(SUBMIT, options.timeout);
+    checkTimeout(SUBMIT, options.queueTimeout, "queueTimeout");
+    checkSignal(SUBMIT, options.signal);
     if (options.id !== undefined && typeof options.id !== "string") {
-      typeError(what, "id", "a string", options.id);
+      typeError(SUBMIT, "id", "a string", options.id);
     }
     this.#next = options;
     try {
@@ -440,7 +441,7 @@ export class NatsExecutor extends BaseExecutor {
     ...args: A
   ): Promise<Submitted<R>> {
     const checked = checkOptions<NatsSubmitAsyncOptions>(
-      "submit to NatsExecutor",
+      SUBMIT,
       options,
       SUBMIT_ASYNC_OPTIONS,
     );
