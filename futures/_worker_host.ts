@@ -99,6 +99,10 @@ let outValues: unknown[] = [];
 let outSpecial: unknown[] = [];
 let outRefs: number[] = [];
 let outSince = 0;
+// When the call now running began (the previous one's end). A run of outcomes is timed from the
+// start of its first call, so a call that ran FLUSH_MS or longer is reported as it ends, and a
+// call queued behind it does not hold its outcome back.
+let callStart = 0;
 // What the outcomes move rather than copy: results marked with transfer().
 let outTransfer: Transferable[] = [];
 
@@ -108,7 +112,7 @@ function record(id: number, ref: number, value: unknown, status = 0): void {
   if (outValues.length > 0 && id !== outFirst + outValues.length) flush();
   if (outValues.length === 0) {
     outFirst = id;
-    outSince = performance.now();
+    outSince = callStart;
   }
   if (status === 0) {
     outValues.push(value);
@@ -303,7 +307,11 @@ async function runQueued(): Promise<boolean> {
     }
     currentStream = undefined;
     if (id === fastId) answerFast(id);
-    else if (outValues.length >= FLUSH_COUNT || performance.now() - outSince >= FLUSH_MS) flush();
+    else {
+      const now = performance.now();
+      if (outValues.length >= FLUSH_COUNT || now - outSince >= FLUSH_MS) flush();
+      callStart = now;
+    }
   }
   return false;
 }
@@ -316,6 +324,7 @@ async function drain(): Promise<void> {
   running = true;
   try {
     for (;;) {
+      callStart = performance.now();
       if (!(await runQueued())) return;
       currentId = 0;
       flush();

@@ -51,6 +51,22 @@ Deno.test("TaskWorker runs calls one at a time, in the order they were made", as
   assert.equal(worker.busy, 0);
 });
 
+Deno.test("a call's outcome is sent as it ends, not held back by the call queued behind it", async () => {
+  // Both calls go in one message, so the host has the second queued when the first ends. Outcomes
+  // of short calls are gathered for a moment; a call that itself ran that long is reported at once.
+  using worker = new TaskWorker();
+  await worker.run(tasks.square, [1]); // started, and the spin task loaded below
+  await worker.run(tasks.spin, [0, "warm"]);
+  const lane = worker.run(tasks.square, [2]); // an idle worker's first call may take the fast lane
+  const first = worker.run(tasks.spin, [100, "first"]).then(() => performance.now());
+  const second = worker.run(tasks.spin, [1500, "second"]).then(() => performance.now());
+  const [, firstAt, secondAt] = await Promise.all([lane, first, second]);
+  assert.ok(
+    secondAt - firstAt > 1000,
+    `the first outcome came ${(secondAt - firstAt).toFixed(0)} ms before the second's end`,
+  );
+});
+
 Deno.test("a task's exception comes back with its class name, message, stack and properties", async () => {
   using worker = new TaskWorker();
   const error = await worker.run(tasks.failWith, ["bad input", 42]).catch((e) => e);
