@@ -200,7 +200,9 @@ export abstract class BaseExecutor implements Executor {
   /**
    * Starts `task` once per argument list, as one unit of work with one future, so that `map`
    * with `chunkSize` sends many items in one message. Executors that run tasks in another
-   * isolate implement it; without it, `map` submits each item on its own.
+   * isolate implement it; without it, `map` submits each item on its own. `map` sends every
+   * item in a chunk, one-item chunks included: the items are its own, so, unlike a submitted
+   * task, a chunk may wait at a busy runner, which then starts it without waiting for this thread.
    *
    * @typeParam A The task's parameter types.
    * @typeParam R The task's result type.
@@ -313,7 +315,8 @@ export abstract class BaseExecutor implements Executor {
     checkTimeout("map", timeout);
     const deadline = timeout === undefined ? undefined : performance.now() + timeout;
     const parts: Work[] = [];
-    const chunked = chunkSize > 1 && this.startChunk !== undefined;
+    // Executors that take chunks get every item in one, even with chunkSize 1 (see startChunk).
+    const chunked = this.startChunk !== undefined;
     let batch: [T][] = [];
     for (const item of items) {
       if (!chunked) {
