@@ -28,7 +28,13 @@ export class InFlight<C> {
 
   /** Puts the next `count` ids in flight for `call`. */
   add(call: C, count = 1): void {
-    for (let i = 0; i < count; i++) this.#slots.push(call);
+    const slots = this.#slots;
+    if (count === 1) slots.push(call);
+    else {
+      const end = slots.length;
+      slots.length = end + count;
+      slots.fill(call, end);
+    }
     this.#size += count;
   }
 

@@ -139,11 +139,16 @@ interface Call extends SettledCall {
 interface Outgoing {
   firstId: number;
   defs: (number | string)[];
-  refs: number[];
-  sameRef: boolean;
-  argsList: unknown[][];
+  /** The task of every call, while they share one. */
+  ref: number;
+  /** Each call's task, once they differ. */
+  refs: number[] | undefined;
+  /**
+   * Each call's arguments: while `unary`, the one argument itself (most of map, with no wrapper
+   * to allocate, clone or take off); after, each call's argument list.
+   */
+  items: unknown[];
   shared: number[];
-  calls: Call[];
   /** Whether every call so far has one argument (see `unary` in CallsMessage). */
   unary: boolean;
   /** What the message moves rather than copies (see transfer.ts). */
@@ -647,11 +652,10 @@ export class TaskWorker implements Disposable {
       out = this.#out = {
         firstId: this.#nextId,
         defs: [],
-        refs: [],
-        sameRef: true,
-        argsList: [],
+        ref: -1,
+        refs: undefined,
+        items: [],
         shared: [],
-        calls: [],
         unary: true,
         transfer: [],
         moves: undefined,
@@ -664,25 +668,31 @@ export class TaskWorker implements Disposable {
       this.#refIndex.set(key, index);
       out.defs.push(index, ref.module, ref.name);
     }
-    if (out.refs.length > 0 && out.refs[0] !== index) out.sameRef = false;
+    const items = out.items;
+    if (out.ref === -1) out.ref = index;
+    else if (out.refs === undefined && out.ref !== index) {
+      out.refs = new Array<number>(items.length).fill(out.ref);
+    }
     for (const args of argsList) {
-      out.refs.push(index);
-      out.calls.push(call);
+      out.refs?.push(index);
       const only = args[0];
       if (args.length === 1 && (typeof only !== "object" || only === null)) {
         // One plain value (most of map): nothing to encode, share or move.
-        out.argsList.push(args);
+        items.push(out.unary ? only : args);
         continue;
       }
-      if (args.length !== 1) out.unary = false;
-      const position = out.argsList.length;
+      if (args.length !== 1 && out.unary) {
+        out.unary = false;
+        for (let i = 0; i < items.length; i++) items[i] = [items[i]];
+      }
+      const position = items.length;
       const encoded = encodeArgs(args);
       if (encodeArgs.shared) out.shared.push(position);
       const moved = out.transfer.length;
       if (takeTransfers(args, out.transfer).length > moved) {
         (out.moves ??= new Map()).set(position, out.transfer.slice(moved));
       }
-      out.argsList.push(encoded);
+      items.push(out.unary ? encoded[0] : encoded);
     }
     this.#inFlight.add(call, argsList.length);
     this.#nextId += argsList.length;
@@ -739,13 +749,13 @@ export class TaskWorker implements Disposable {
     const out = this.#out;
     this.#out = undefined;
     if (out === undefined || this.#broken) return;
-    const unary = out.unary && out.argsList.length > 1 && out.shared.length === 0;
+    const unary = out.unary && out.items.length > 1 && out.shared.length === 0;
     const message: CallsMessage = [
       wire.CALLS,
       out.firstId,
       out.defs.length === 0 ? 0 : out.defs,
-      out.sameRef ? out.refs[0] : out.refs,
-      unary ? out.argsList.map((args) => args[0]) as unknown[][] : out.argsList,
+      out.refs ?? out.ref,
+      unary ? out.items as unknown[][] : this.#argsLists(out),
       out.shared.length === 0 ? 0 : out.shared,
       unary ? 1 : 0,
     ];
@@ -765,7 +775,8 @@ export class TaskWorker implements Disposable {
       );
       this.#ring();
     }
-    for (let i = 0; i < out.argsList.length; i++) {
+    const argsLists = this.#argsLists(out);
+    for (let i = 0; i < argsLists.length; i++) {
       const id = out.firstId + i;
       try {
         this.#worker!.postMessage(
@@ -773,15 +784,15 @@ export class TaskWorker implements Disposable {
             wire.CALLS,
             id,
             0,
-            out.refs[i],
-            [out.argsList[i]],
+            out.refs?.[i] ?? out.ref,
+            [argsLists[i]],
             out.shared.includes(i) ? [0] : 0,
           ] satisfies CallsMessage,
           out.moves?.get(i) ?? [],
         );
         this.#ring();
       } catch (cause) {
-        const call = out.calls[i];
+        const call = this.#inFlight.get(id)!;
         this.#take(id);
         call.settle(id - call.firstId, {
           ok: false,
@@ -794,6 +805,11 @@ export class TaskWorker implements Disposable {
         });
       }
     }
+  }
+
+  // The outgoing calls' argument lists, each call's own.
+  #argsLists(out: Outgoing): unknown[][] {
+    return out.unary ? out.items.map((only) => [only]) : out.items as unknown[][];
   }
 
   /** Removes the call waiting for `id` from the in-flight list; returns it. */
