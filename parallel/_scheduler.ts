@@ -435,9 +435,12 @@ export class Scheduler {
   #completeChunk(slot: Slot, job: Job, outcomes: (TaskOutcome<unknown> | undefined)[]): void {
     this.#release(slot, job);
     if (job.state !== DONE) {
-      const done = job.outcomes ?? [];
       let i = 0;
-      for (; i < outcomes.length && outcomes[i] !== undefined; i++) done.push(outcomes[i]!);
+      while (i < outcomes.length && outcomes[i] !== undefined) i++;
+      // Most chunks end whole on their first runner: their outcomes are the job's, as they are.
+      const done = job.outcomes === undefined && i === outcomes.length
+        ? outcomes as TaskOutcome<unknown>[]
+        : (job.outcomes ?? []).concat(outcomes.slice(0, i) as TaskOutcome<unknown>[]);
       job.outcomes = done;
       job.offset += i;
       if (job.offset < job.list!.length) {
