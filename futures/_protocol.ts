@@ -97,13 +97,17 @@ export interface HostInit {
 export const CALLS = 1;
 
 /**
- * `[CALLS, firstId, defs, refs, argsList, shared, unary?]`:
+ * `[CALLS, firstId, defs, refs, argsList, shared, unary?, batchEnds?]`:
  * - `defs`: `0`, or flat `[index, module, name, ...]` defining task references used here;
  * - `refs`: one reference index for every call, or one index per call;
  * - `argsList`: the argument list of each call;
  * - `shared`: `0`, or the positions in `argsList` whose arguments hold shared handles;
  * - `unary`: `1` when every call has one argument and none is shared: then `argsList` holds the
  *   arguments themselves, not lists of one (a chunk of `map` clones several times faster flat).
+ * - `batchEnds`: `0` for calls made one by one, or, for a message of batches (`attemptBatch`, the
+ *   chunks of `map`), the position after each batch's last call. A batch's outcomes are taken
+ *   together, so the host may look at the clock less often than once a call inside one (see
+ *   FLUSH_MS in the host). Batches and single calls do not share a message.
  */
 export type CallsMessage = [
   kind: typeof CALLS,
@@ -113,6 +117,7 @@ export type CallsMessage = [
   argsList: unknown[][],
   shared: 0 | number[],
   unary?: 0 | 1,
+  batchEnds?: 0 | number[],
 ];
 
 /**

@@ -166,6 +166,8 @@ interface Outgoing {
   shared: number[];
   /** Whether every call so far has one argument (see `unary` in CallsMessage). */
   unary: boolean;
+  /** For a message of batches, where each ends (see `batchEnds` in CallsMessage). */
+  batchEnds: number[] | undefined;
   /** What the message moves rather than copies (see transfer.ts). */
   transfer: Transferable[];
   /** Each call's part of `transfer`, by position, for calls that move something. */
@@ -572,6 +574,12 @@ export class TaskWorker implements Disposable {
    * Runs `task` once per entry of `argsList`, like {@linkcode TaskWorker.runBatch}, but
    * reports instead of throwing, as {@linkcode TaskWorker.attempt} does.
    *
+   * The outcomes of quick calls are sent back a few at a time. If the worker is stopped from
+   * outside mid-batch ({@linkcode TaskWorker.terminate}, a killed process), the call that was
+   * running fails with a {@linkcode BrokenExecutorError}, and so may up to 15 calls that ended
+   * just before it with their outcomes not yet sent. A task that ends its worker itself (an
+   * uncaught error, `Deno.exit()`) costs only the running call.
+   *
    * @typeParam A The task's parameter types.
    * @typeParam R The task's result type.
    * @param task A task made with `task(import.meta.url, fn)`.
@@ -662,6 +670,9 @@ export class TaskWorker implements Disposable {
     ) {
       return;
     }
+    // Batches and single calls go in separate messages, in the order they were made.
+    const batch = call.count > 1;
+    if (this.#out !== undefined && (this.#out.batchEnds !== undefined) !== batch) this.#flush();
     let out = this.#out;
     if (out === undefined) {
       out = this.#out = {
@@ -672,6 +683,7 @@ export class TaskWorker implements Disposable {
         items: [],
         shared: [],
         unary: true,
+        batchEnds: batch ? [] : undefined,
         transfer: [],
         moves: undefined,
       };
@@ -692,6 +704,7 @@ export class TaskWorker implements Disposable {
     this.#inFlight.add(call, argsList.length);
     this.#nextId += argsList.length;
     this.#hold(this.#inFlight.size > this.#parked.size);
+    out.batchEnds?.push(out.items.length);
   }
 
   // Adds calls `from...` of `argsList` to the outgoing message, whatever their arguments.
@@ -779,6 +792,7 @@ export class TaskWorker implements Disposable {
       unary ? out.items as unknown[][] : this.#argsLists(out),
       out.shared.length === 0 ? 0 : out.shared,
       unary ? 1 : 0,
+      out.batchEnds ?? 0,
     ];
     try {
       this.#worker!.postMessage(message, out.transfer);

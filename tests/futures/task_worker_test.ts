@@ -276,6 +276,29 @@ Deno.test("runBatch() and attemptBatch() run many calls in one message, each wit
   assert.deepEqual(await worker.runBatch(tasks.square, []), []);
 });
 
+Deno.test("a batch's long calls are reported as they end: a worker stopped mid-batch keeps them", async () => {
+  // Inside a batch the host reads the clock only every few calls while calls are quick; a call
+  // that ran a millisecond or more must still go back as it ends, before the worker is stopped.
+  const worker = new TaskWorker();
+  const batch = worker.attemptBatch(tasks.spin, [
+    [30, "first"],
+    [30, "second"],
+    [5_000, "stopped"],
+    [0, "never"],
+  ]);
+  while (worker.busy > 2) await new Promise((resolve) => setTimeout(resolve, 5));
+  await new Promise((resolve) => setTimeout(resolve, 100)); // the third call is running
+  worker.terminate();
+  const outcomes = await batch;
+  assert.deepEqual(outcomes.slice(0, 2), [
+    { ok: true, value: "first" },
+    { ok: true, value: "second" },
+  ]);
+  const stopped = outcomes[2];
+  assert.ok(stopped !== undefined && !stopped.ok && stopped.error instanceof BrokenExecutorError);
+  assert.equal(outcomes[3], undefined);
+});
+
 Deno.test("a shareable argument arrives live: the worker and this isolate share its memory", async () => {
   using worker = new TaskWorker();
   const counter = new SharedCounter();
