@@ -21,7 +21,7 @@
  *
  * @module
  */
-import { isMainThread } from "node:worker_threads";
+import type * as NodeThreads from "node:worker_threads";
 import { onAbort } from "./checks.ts";
 import { currentIsolateId, isIsolateAlive } from "./isolates.ts";
 
@@ -58,7 +58,20 @@ export type SharedWords = Int32Array<SharedArrayBuffer>;
  * assert.equal(canBlock, false);
  * ```
  */
-export const canBlock: boolean = "WorkerGlobalScope" in globalThis || !isMainThread;
+export const canBlock: boolean = "WorkerGlobalScope" in globalThis || !onMainThread();
+
+// Under Deno, only a worker's global scope has postMessage (a node:worker_threads worker has no
+// WorkerGlobalScope); asking node:worker_threads instead would load Deno's Node layer, about 12 ms
+// for every isolate that imports the hub. Elsewhere, node:worker_threads says.
+function onMainThread(): boolean {
+  const g = globalThis as {
+    Deno?: unknown;
+    postMessage?: unknown;
+    process?: { getBuiltinModule(id: "node:worker_threads"): typeof NodeThreads };
+  };
+  if (g.Deno !== undefined) return typeof g.postMessage !== "function";
+  return g.process!.getBuiltinModule("node:worker_threads").isMainThread;
+}
 
 /** The longest single sleep: how late a sleeper may notice a dead owner or its own end. */
 const SLICE_MS = 50;
