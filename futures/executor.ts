@@ -317,19 +317,23 @@ export abstract class BaseExecutor implements Executor {
     const parts: Work[] = [];
     // Executors that take chunks get every item in one, even with chunkSize 1 (see startChunk).
     const chunked = this.startChunk !== undefined;
-    let batch: [T][] = [];
+    if (!chunked) {
+      for (const item of items) parts.push(this.submit(task, item));
+      return new InOrder<R>(parts, chunked, deadline, task.name);
+    }
+    // Chunks are allocated whole (up to a size), not grown item by item.
+    const size = Math.min(chunkSize, 1024);
+    let batch = new Array<[T]>(size);
+    let filled = 0;
     for (const item of items) {
-      if (!chunked) {
-        parts.push(this.submit(task, item));
-        continue;
-      }
-      batch.push([item]);
-      if (batch.length === chunkSize) {
+      batch[filled++] = [item];
+      if (filled === chunkSize) {
         parts.push(this.#submitChunk(task, batch));
-        batch = [];
+        batch = new Array<[T]>(size);
+        filled = 0;
       }
     }
-    if (batch.length > 0) parts.push(this.#submitChunk(task, batch));
+    if (filled > 0) parts.push(this.#submitChunk(task, batch.slice(0, filled)));
     return new InOrder<R>(parts, chunked, deadline, task.name);
   }
 
@@ -413,6 +417,20 @@ class InOrder<R> implements AsyncIterableIterator<R> {
   }
 
   next(): Promise<IteratorResult<R>> {
+    // The common case first, kept small: the next result of a chunk that has arrived.
+    const outcomes = this.#outcomes;
+    const at = this.#at;
+    if (at < outcomes.length && this.#busy === undefined) {
+      const outcome = outcomes[at];
+      if (outcome.ok) {
+        this.#at = at + 1;
+        return Promise.resolve({ value: outcome.value, done: false });
+      }
+    }
+    return this.#next();
+  }
+
+  #next(): Promise<IteratorResult<R>> {
     if (this.#busy !== undefined) return this.#busy.then(() => this.next());
     if (this.#at < this.#outcomes.length) {
       try {
