@@ -1,3 +1,4 @@
+import { ChunkFailure } from "./chunk.ts";
 import type { TaskOutcome } from "./task_worker.ts";
 
 // Private: the calls a runner (a TaskWorker, a process-pool child's runner) has in flight, by
@@ -149,6 +150,35 @@ export function gatherOutcomes<R>(
       for (let i = from; i < to; i++) outcomes[index++] = { ok: true, value: values[i] as R };
       remaining -= to - from;
       if (remaining === 0) done(outcomes);
+    },
+  };
+}
+
+/**
+ * The settlers of a chunk of `count` calls, gathered as `map` takes them: each call's result in
+ * place, a ChunkFailure where one failed. If the runner broke, the array `done` receives ends
+ * after the last call that started (the others are always the last ones). A run of successes
+ * that is the whole chunk is taken as it came, without a copy.
+ */
+export function gatherChunk(count: number, done: (results: unknown[]) => void): BatchSettlers {
+  let results = new Array<unknown>(count);
+  let remaining = count;
+  let started = count;
+  const end = () => {
+    if (started < count) results.length = started;
+    done(results);
+  };
+  return {
+    settle(index, outcome) {
+      if (outcome === undefined) started = Math.min(started, index);
+      else results[index] = outcome.ok ? outcome.value : new ChunkFailure(outcome.error);
+      if (--remaining === 0) end();
+    },
+    settleValues(index, values, from, to) {
+      if (to - from === count && from === 0 && values.length === count) results = values;
+      else for (let i = from; i < to; i++) results[index++] = values[i];
+      remaining -= to - from;
+      if (remaining === 0) end();
     },
   };
 }

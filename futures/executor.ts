@@ -6,10 +6,10 @@
  * @module
  */
 
+import { ChunkFailure } from "./chunk.ts";
 import { TimeoutError } from "./errors.ts";
 import { Future } from "./future.ts";
 import { checkTask, describeTask, type Task } from "./task.ts";
-import type { TaskOutcome } from "./task_worker.ts";
 import { type StreamSink, TaskStream } from "./task_stream.ts";
 import { checkTimeout } from "./_wait.ts";
 
@@ -206,12 +206,13 @@ export abstract class BaseExecutor implements Executor {
    *
    * @typeParam A The task's parameter types.
    * @typeParam R The task's result type.
-   * @param future The future for the whole chunk: every call's outcome, in order.
+   * @param future The future for the whole chunk: every call's result in order, with a
+   * {@linkcode ChunkFailure} in place of each call that failed.
    * @param task The task.
    * @param argsList One argument list per call.
    */
   protected startChunk?<A extends unknown[], R>(
-    future: Future<TaskOutcome<R>[]>,
+    future: Future<(R | ChunkFailure)[]>,
     task: Task<A, R>,
     argsList: A[],
   ): void;
@@ -363,8 +364,8 @@ export abstract class BaseExecutor implements Executor {
     await this.shutdown({ wait: true });
   }
 
-  #submitChunk<T, R>(task: Task<[T], R>, batch: [T][]): Future<TaskOutcome<R>[]> {
-    const future = new Future<TaskOutcome<R>[]>();
+  #submitChunk<T, R>(task: Task<[T], R>, batch: [T][]): Future<(R | ChunkFailure)[]> {
+    const future = new Future<(R | ChunkFailure)[]>();
     this.#track(future);
     this.startChunk!(future, task, batch);
     return future;
@@ -400,8 +401,8 @@ class InOrder<R> implements AsyncIterableIterator<R> {
   readonly #deadline: number | undefined;
   readonly #name: string;
   #index = 0; // the next part to wait for
-  #outcomes: TaskOutcome<R>[] = [];
-  #at = 0; // the next outcome of the current chunk
+  #results: (R | ChunkFailure)[] = [];
+  #at = 0; // the next result of the current chunk
   #done = false;
   #busy: Promise<void> | undefined; // set while a next() waits for a part
 
@@ -418,13 +419,13 @@ class InOrder<R> implements AsyncIterableIterator<R> {
 
   next(): Promise<IteratorResult<R>> {
     // The common case first, kept small: the next result of a chunk that has arrived.
-    const outcomes = this.#outcomes;
+    const results = this.#results;
     const at = this.#at;
-    if (at < outcomes.length && this.#busy === undefined) {
-      const outcome = outcomes[at];
-      if (outcome.ok) {
+    if (at < results.length && this.#busy === undefined) {
+      const result = results[at];
+      if (!(result instanceof ChunkFailure)) {
         this.#at = at + 1;
-        return Promise.resolve({ value: outcome.value, done: false });
+        return Promise.resolve({ value: result, done: false });
       }
     }
     return this.#next();
@@ -432,7 +433,7 @@ class InOrder<R> implements AsyncIterableIterator<R> {
 
   #next(): Promise<IteratorResult<R>> {
     if (this.#busy !== undefined) return this.#busy.then(() => this.next());
-    if (this.#at < this.#outcomes.length) {
+    if (this.#at < this.#results.length) {
       try {
         return Promise.resolve({ value: this.#take(), done: false });
       } catch (error) {
@@ -454,12 +455,12 @@ class InOrder<R> implements AsyncIterableIterator<R> {
     return Promise.resolve({ value: undefined, done: true });
   }
 
-  // The next outcome of the current chunk; a failure ends the iteration and is thrown.
+  // The next result of the current chunk; a failure ends the iteration and is thrown.
   #take(): R {
-    const outcome = this.#outcomes[this.#at++];
-    if (outcome.ok) return outcome.value;
+    const result = this.#results[this.#at++];
+    if (!(result instanceof ChunkFailure)) return result;
     this.#finish();
-    throw outcome.error;
+    throw result.error;
   }
 
   async #advance(): Promise<IteratorResult<R>> {
@@ -479,7 +480,7 @@ class InOrder<R> implements AsyncIterableIterator<R> {
     }
     this.#index++;
     if (!this.#chunked) return { value: value as R, done: false };
-    this.#outcomes = value as TaskOutcome<R>[];
+    this.#results = value as (R | ChunkFailure)[];
     this.#at = 0;
     return { value: this.#take(), done: false };
   }
@@ -488,7 +489,7 @@ class InOrder<R> implements AsyncIterableIterator<R> {
   #finish(): void {
     if (this.#done) return;
     this.#done = true;
-    this.#outcomes = [];
+    this.#results = [];
     for (let rest = this.#index; rest < this.#parts.length; rest++) this.#parts[rest].cancel();
   }
 }

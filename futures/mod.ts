@@ -38,6 +38,7 @@ export {
   type TaskReference,
 } from "./task.ts";
 export * from "./executor.ts";
+export { ChunkFailure } from "./chunk.ts";
 export * from "./as_completed.ts";
 export * from "./wait.ts";
 export * from "./shareable.ts";

@@ -23,7 +23,15 @@ import { checkTask, describeTask, type Task, type TaskReference } from "./task.t
 import { runtimeName } from "./runtime.ts";
 import { unrefTimer } from "./timers.ts";
 import type { StreamSink } from "./task_stream.ts";
-import { gatherOutcomes, InFlight, type SettledCall, settleRun } from "./_in_flight.ts";
+import {
+  type BatchSettlers,
+  gatherChunk,
+  gatherOutcomes,
+  InFlight,
+  type SettledCall,
+  settleRun,
+} from "./_in_flight.ts";
+import type { ChunkFailure } from "./chunk.ts";
 import { ParkedCalls } from "./_parked.ts";
 
 /** Options for {@linkcode TaskWorker}. */
@@ -608,14 +616,53 @@ export class TaskWorker implements Disposable {
       return Promise.resolve(new Array<undefined>(count).fill(undefined));
     }
     return new Promise<(TaskOutcome<R> | undefined)[]>((resolve) => {
-      const call: Call = {
-        ref: task,
-        firstId: this.#nextId,
-        count,
-        ...gatherOutcomes(count, resolve),
-      };
-      this.#enqueue(call, task, argsList);
+      this.#enqueueBatch(task, argsList, gatherOutcomes(count, resolve));
     });
+  }
+
+  /**
+   * Runs `task` once per entry of `argsList`, like {@linkcode TaskWorker.attemptBatch}, and
+   * reports in the form `map` takes a chunk in: each call's result in place, and a
+   * {@linkcode ChunkFailure} carrying the exception where a call failed. A batch of successes
+   * then costs no record per call. If the worker broke, the array ends after the last call that
+   * started.
+   *
+   * @typeParam A The task's parameter types.
+   * @typeParam R The task's result type.
+   * @param task A task made with `task(import.meta.url, fn)`.
+   * @param argsList The argument lists.
+   * @returns The calls' results, in order, up to the last call that started.
+   *
+   * @example
+   * ```ts
+   * import { ChunkFailure, TaskWorker } from "@tandem/tandem/futures";
+   * import { double, fail } from "../examples/tasks.ts";
+   * import assert from "node:assert/strict";
+   *
+   * using worker = new TaskWorker();
+   * assert.deepEqual(await worker.attemptChunk(double, [[1], [2]]), [2, 4]);
+   * const [failed] = await worker.attemptChunk(fail, [["nope"]]);
+   * assert.ok(failed instanceof ChunkFailure && failed.error instanceof RangeError);
+   * ```
+   */
+  attemptChunk<A extends unknown[], R>(
+    task: Task<A, R>,
+    argsList: A[],
+  ): Promise<(R | ChunkFailure)[]> {
+    checkTask("run a task batch in a TaskWorker", task);
+    if (this.#broken || argsList.length === 0) return Promise.resolve([]);
+    return new Promise<(R | ChunkFailure)[]>((resolve) => {
+      this.#enqueueBatch(
+        task,
+        argsList,
+        gatherChunk(argsList.length, resolve as (results: unknown[]) => void),
+      );
+    });
+  }
+
+  #enqueueBatch(task: TaskReference, argsList: unknown[][], settlers: BatchSettlers): void {
+    const call: Call = { ref: task, firstId: this.#nextId, count: argsList.length, ...settlers };
+    this.#enqueue(call, task, argsList);
   }
 
   /**

@@ -19,6 +19,7 @@ import {
   checkOptions,
   checkSignal,
   checkTimeout,
+  ChunkFailure,
   type Future,
   recordToError,
   type Submitted,
@@ -481,7 +482,7 @@ export class NatsExecutor extends BaseExecutor {
    * @param argsList One argument list per item.
    */
   protected override startChunk<A extends unknown[], R>(
-    future: Future<TaskOutcome<R>[]>,
+    future: Future<(R | ChunkFailure)[]>,
     task: Task<A, R>,
     argsList: A[],
   ): void {
@@ -726,7 +727,10 @@ export class NatsExecutor extends BaseExecutor {
       if (entry === undefined || entry.future.done()) continue;
       if (entry.future.state === "pending") entry.future.setRunningOrNotifyCancel();
       if (entry.chunk) {
-        entry.future.setResult((outcome as WireOutcome[]).map(fromWire));
+        entry.future.setResult((outcome as WireOutcome[]).map((wire) => {
+          const one = fromWire(wire);
+          return one.ok ? one.value : new ChunkFailure(one.error);
+        }));
         continue;
       }
       const one = fromWire(outcome as WireOutcome);

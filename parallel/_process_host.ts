@@ -8,6 +8,7 @@
 // reports the finished outcomes, which calls were running and which never started, then GONE,
 // and exits with the worker's code. Task output on `console` goes to stderr: stdout carries
 // the protocol.
+import { ChunkFailure } from "../futures/chunk.ts";
 import { BrokenExecutorError } from "../futures/errors.ts";
 import { errorToRecord } from "../futures/error_record.ts";
 import { describeTask, type Task, task } from "../futures/task.ts";
@@ -93,27 +94,38 @@ function flush(): void {
   if (out.length > 0) write([DONE, out]);
 }
 
-// Adds the outcomes of calls `firstId, firstId + 1, ...` to the turn's batches.
-function report(
-  firstId: number,
-  given: TaskOutcome<unknown> | undefined | (TaskOutcome<unknown> | undefined)[],
-): void {
-  const list = Array.isArray(given) ? given : [given];
-  const values = new Array<unknown>(list.length);
+// Adds the outcome of call `firstId` to the turn's batches.
+function report(firstId: number, outcome: TaskOutcome<unknown> | undefined): void {
+  if (outcome?.ok) add(firstId, [outcome.value], 0);
+  else if (outcome === undefined) add(firstId, [null], [0, UNSTARTED, null]);
+  else add(firstId, [null], [0, ...failure(outcome.error)]);
+}
+
+// Adds the results of a batch of `count` calls from `firstId` on (see TaskWorker.attemptChunk:
+// the calls past its end never started).
+function reportChunk(firstId: number, count: number, results: unknown[]): void {
   let special: 0 | unknown[] = 0;
-  for (let i = 0; i < list.length; i++) {
-    const outcome = list[i];
-    if (outcome?.ok) {
-      values[i] = outcome.value;
-      continue;
-    }
-    values[i] = null;
-    special ||= [];
-    if (outcome === undefined) special.push(i, UNSTARTED, null);
-    else if (worker.broken && outcome.error instanceof BrokenExecutorError) {
-      special.push(i, BROKEN, null);
-    } else special.push(i, FAILED, errorToRecord(outcome.error));
+  for (let i = 0; i < results.length; i++) {
+    const result = results[i];
+    if (!(result instanceof ChunkFailure)) continue;
+    results[i] = null;
+    (special ||= []).push(i, ...failure(result.error));
   }
+  for (let i = results.length; i < count; i++) {
+    results.push(null);
+    (special ||= []).push(i, UNSTARTED, null);
+  }
+  add(firstId, results, special);
+}
+
+// How a failed call is reported: as the worker's end, or with its error.
+function failure(error: unknown): [number, unknown] {
+  return worker.broken && error instanceof BrokenExecutorError
+    ? [BROKEN, null]
+    : [FAILED, errorToRecord(error)];
+}
+
+function add(firstId: number, values: unknown[], special: 0 | unknown[]): void {
   batches.push(firstId, values, special);
   if (!writeQueued) {
     writeQueued = true;
@@ -250,7 +262,9 @@ for await (const chunk of Deno.stdin.readable) {
           report(firstId, error === undefined ? outcome : { ok: false, error });
         });
       } else {
-        worker.attemptBatch(ref, argsList).then((list) => report(firstId, list));
+        worker.attemptChunk(ref, argsList).then((results) =>
+          reportChunk(firstId, argsList.length, results)
+        );
       }
     }
   }

@@ -6,6 +6,7 @@
 import {
   BrokenExecutorError,
   type CallOptions,
+  type ChunkFailure,
   describeTask,
   runtimeName,
   type StreamSink,
@@ -16,7 +17,14 @@ import {
 } from "@tandem/tandem/futures";
 import { dropTransfers } from "../futures/transfer.ts";
 import { ParkedCalls } from "../futures/_parked.ts";
-import { gatherOutcomes, InFlight, type SettledCall, settleRun } from "../futures/_in_flight.ts";
+import {
+  type BatchSettlers,
+  gatherChunk,
+  gatherOutcomes,
+  InFlight,
+  type SettledCall,
+  settleRun,
+} from "../futures/_in_flight.ts";
 import {
   type CallEntry,
   CALLS,
@@ -180,10 +188,27 @@ export class ProcessRunner implements Runner {
     argsList: A[],
   ): Promise<(TaskOutcome<R> | undefined)[]> {
     if (argsList.length === 0) return Promise.resolve([]);
-    return new Promise((resolve) => {
-      const { settle, settleValues } = gatherOutcomes(argsList.length, resolve);
-      this.#send(task, argsList, settle, undefined, settleValues);
-    });
+    return new Promise((resolve) =>
+      this.#batch(task, argsList, gatherOutcomes(argsList.length, resolve))
+    );
+  }
+
+  attemptChunk<A extends unknown[], R>(
+    task: Task<A, R>,
+    argsList: A[],
+  ): Promise<(R | ChunkFailure)[]> {
+    if (argsList.length === 0) return Promise.resolve([]);
+    return new Promise((resolve) =>
+      this.#batch(task, argsList, gatherChunk(argsList.length, resolve as (r: unknown[]) => void))
+    );
+  }
+
+  #batch(
+    task: TaskReference,
+    argsList: unknown[][],
+    { settle, settleValues }: BatchSettlers,
+  ): void {
+    this.#send(task, argsList, settle, undefined, settleValues);
   }
 
   terminate(): void {

@@ -18,6 +18,7 @@
 // broken: every waiting task fails and later submissions throw, instead of a restart storm.
 import {
   BrokenExecutorError,
+  ChunkFailure,
   describeTask,
   type Future,
   onAbort,
@@ -61,8 +62,8 @@ interface Job {
   readonly args: unknown[] | undefined;
   /** A chunk's argument lists. */
   readonly list: unknown[][] | undefined;
-  /** A chunk's outcomes so far, and how many of its items are done. */
-  outcomes: TaskOutcome<unknown>[] | undefined;
+  /** A chunk's results so far (see ChunkFailure), and how many of its items are done. */
+  results: unknown[] | undefined;
   offset: number;
   started: boolean;
   state: number;
@@ -202,7 +203,7 @@ export class Scheduler {
       task,
       args,
       list,
-      outcomes: undefined,
+      results: undefined,
       offset: 0,
       started: false,
       state: QUEUED,
@@ -399,9 +400,9 @@ export class Scheduler {
       );
     } else {
       const list = job.offset === 0 ? job.list : job.list.slice(job.offset);
-      runner.attemptBatch(job.task, list).then((outcomes) =>
-        this.#completeChunk(slot, job, outcomes)
-      );
+      const results = runner.attemptChunk?.(job.task, list) ??
+        runner.attemptBatch(job.task, list).then(chunkResults);
+      results.then((chunk) => this.#completeChunk(slot, job, chunk));
     }
   }
 
@@ -432,23 +433,20 @@ export class Scheduler {
     this.#pump();
   }
 
-  #completeChunk(slot: Slot, job: Job, outcomes: (TaskOutcome<unknown> | undefined)[]): void {
+  // `chunk` holds the results of the items sent, up to the last that started: the rest go again.
+  #completeChunk(slot: Slot, job: Job, chunk: unknown[]): void {
     this.#release(slot, job);
     if (job.state !== DONE) {
-      let i = 0;
-      while (i < outcomes.length && outcomes[i] !== undefined) i++;
-      // Most chunks end whole on their first runner: their outcomes are the job's, as they are.
-      const done = job.outcomes === undefined && i === outcomes.length
-        ? outcomes as TaskOutcome<unknown>[]
-        : (job.outcomes ?? []).concat(outcomes.slice(0, i) as TaskOutcome<unknown>[]);
-      job.outcomes = done;
-      job.offset += i;
+      // Most chunks end whole on their first runner: their results are the job's, as they came.
+      const results = job.results === undefined ? chunk : job.results.concat(chunk);
+      job.results = results;
+      job.offset += chunk.length;
       if (job.offset < job.list!.length) {
         job.state = QUEUED;
         this.#retry.push(job);
       } else {
         job.state = DONE;
-        if (!job.future.done()) job.future.setResult(done);
+        if (!job.future.done()) job.future.setResult(results);
       }
     }
     this.#pump();
@@ -591,4 +589,14 @@ export class Scheduler {
     this.#roomWaiters = [];
     for (const wake of waiters) wake();
   }
+}
+
+// A runner's batch outcomes in the form of a chunk (see Runner.attemptChunk).
+function chunkResults(outcomes: (TaskOutcome<unknown> | undefined)[]): unknown[] {
+  const results: unknown[] = [];
+  for (const outcome of outcomes) {
+    if (outcome === undefined) break;
+    results.push(outcome.ok ? outcome.value : new ChunkFailure(outcome.error));
+  }
+  return results;
 }

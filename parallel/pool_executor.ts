@@ -15,6 +15,7 @@ import {
   checkStreamOptions,
   checkTaskArguments,
   checkTimeout,
+  type ChunkFailure,
   type Future,
   type MapOptions,
   onAbort,
@@ -24,7 +25,6 @@ import {
   type Submitted,
   type Task,
   type TaskLimits,
-  type TaskOutcome,
   type TaskStream,
   timeoutError,
 } from "@tandem/tandem/futures";
@@ -544,7 +544,7 @@ export abstract class PoolExecutor extends BaseExecutor implements StreamingExec
    * @param argsList One argument list per item.
    */
   protected override startChunk<A extends unknown[], R>(
-    future: Future<TaskOutcome<R>[]>,
+    future: Future<(R | ChunkFailure)[]>,
     task: Task<A, R>,
     argsList: A[],
   ): void {

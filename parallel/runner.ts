@@ -5,7 +5,13 @@
  * @module
  */
 
-import type { BrokenExecutorError, CallOptions, Task, TaskOutcome } from "@tandem/tandem/futures";
+import type {
+  BrokenExecutorError,
+  CallOptions,
+  ChunkFailure,
+  Task,
+  TaskOutcome,
+} from "@tandem/tandem/futures";
 
 /**
  * What a runner reports to its pool. A runner calls each hook at most once.
@@ -67,6 +73,17 @@ export interface Runner {
     task: Task<A, R>,
     argsList: A[],
   ): Promise<(TaskOutcome<R> | undefined)[]>;
+  /**
+   * Runs one call per argument list, in one message, and reports as `map` takes a chunk: each
+   * call's result in place, a `ChunkFailure` where one failed, and the array cut after the last
+   * call that started. Optional: without it, the pool uses `attemptBatch`.
+   *
+   * @returns The calls' results, in order, up to the last call that started.
+   */
+  attemptChunk?<A extends unknown[], R>(
+    task: Task<A, R>,
+    argsList: A[],
+  ): Promise<(R | ChunkFailure)[]>;
   /** Stops the runner at once; the calls it held settle as after a break. */
   terminate(): void;
   /** Cancels every call it holds cooperatively (see `CallOptions.signal`); optional. */

@@ -1,6 +1,6 @@
 // Test helpers for the hub: a minimal executor that runs tasks on the event loop, with a
 // concurrency limit so that tests can hold work pending, and chunk support for map.
-import { BaseExecutor, type Future, type Task, type TaskOutcome } from "@tandem/tandem/futures";
+import { BaseExecutor, ChunkFailure, type Future, type Task } from "@tandem/tandem/futures";
 
 export class TestExecutor extends BaseExecutor {
   readonly started: string[] = [];
@@ -31,23 +31,23 @@ export class TestExecutor extends BaseExecutor {
   }
 
   protected override startChunk?<A extends unknown[], R>(
-    future: Future<TaskOutcome<R>[]>,
+    future: Future<(R | ChunkFailure)[]>,
     task: Task<A, R>,
     argsList: A[],
   ): void {
     this.#schedule(async () => {
       if (!future.setRunningOrNotifyCancel()) return;
       this.chunks++;
-      const outcomes: TaskOutcome<R>[] = [];
+      const results: (R | ChunkFailure)[] = [];
       for (const args of argsList) {
         this.started.push(String(args[0]));
         try {
-          outcomes.push({ ok: true, value: await task(...args) });
+          results.push(await task(...args));
         } catch (error) {
-          outcomes.push({ ok: false, error });
+          results.push(new ChunkFailure(error));
         }
       }
-      future.setResult(outcomes);
+      future.setResult(results);
     });
   }
 
