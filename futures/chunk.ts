@@ -26,7 +26,11 @@ export class ChunkFailure {
   /** The exception the item's call ended with. */
   readonly error: unknown;
 
-  /** @param error The exception the item's call ended with. */
+  /**
+   * Records a failed item.
+   *
+   * @param error The exception the item's call ended with.
+   */
   constructor(error: unknown) {
     this.error = error;
   }
