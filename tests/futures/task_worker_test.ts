@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import {
   BrokenExecutorError,
+  ChunkFailure,
   currentIsolateId,
   isIsolateAlive,
   type Task,
@@ -10,6 +11,7 @@ import {
 import { reportCanBlock } from "../threads/_tasks.ts";
 import { SharedCounter } from "../parallel/_shared.ts";
 import * as tasks from "../parallel/_tasks.ts";
+import { failOn, identity } from "./_tasks.ts";
 
 Deno.test("TaskWorker.run() returns the task's result, through either lane", async () => {
   using worker = new TaskWorker();
@@ -297,6 +299,60 @@ Deno.test("a batch's long calls are reported as they end: a worker stopped mid-b
   const stopped = outcomes[2];
   assert.ok(stopped !== undefined && !stopped.ok && stopped.error instanceof BrokenExecutorError);
   assert.equal(outcomes[3], undefined);
+});
+
+Deno.test("single calls, batches and chunks made in one turn, in any mix, each get their own outcomes", async () => {
+  // Batches and single calls travel in separate messages, in the order they were made; this
+  // checks random mixes against a model: failOn(n) is 10n, and fails for n = 3.
+  using worker = new TaskWorker();
+  let seed = 7;
+  const random = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+  for (let round = 0; round < 40; round++) {
+    const checks: Promise<void>[] = [];
+    for (let op = 1 + random(8); op > 0; op--) {
+      const items = Array.from({ length: random(40) }, () => random(6));
+      const kind = random(4);
+      if (kind === 0) {
+        const n = random(6);
+        checks.push(
+          worker.attempt(failOn, [n]).then((outcome) => {
+            if (n === 3) assert.ok(outcome !== undefined && !outcome.ok);
+            else assert.deepEqual(outcome, { ok: true, value: n * 10 });
+          }),
+        );
+      } else if (kind === 1) {
+        checks.push(
+          worker.attemptBatch(failOn, items.map((n) => [n])).then((outcomes) => {
+            assert.equal(outcomes.length, items.length);
+            outcomes.forEach((outcome, i) => {
+              if (items[i] === 3) assert.ok(outcome !== undefined && !outcome.ok);
+              else assert.deepEqual(outcome, { ok: true, value: items[i] * 10 });
+            });
+          }),
+        );
+      } else if (kind === 2) {
+        checks.push(
+          worker.attemptChunk(failOn, items.map((n) => [n])).then((results) => {
+            assert.equal(results.length, items.length);
+            results.forEach((result, i) => {
+              if (items[i] === 3) assert.ok(result instanceof ChunkFailure);
+              else assert.equal(result, items[i] * 10);
+            });
+          }),
+        );
+      } else {
+        // Object arguments take the general path (encoded, not sent as they are).
+        const objects = items.map((n): [{ n: number }] => [{ n }]);
+        checks.push(
+          worker.attemptChunk(identity, objects).then((results) => {
+            assert.deepEqual(results, objects.map(([o]) => o));
+          }),
+        );
+      }
+    }
+    await Promise.all(checks);
+  }
+  assert.equal(worker.busy, 0);
 });
 
 Deno.test("a shareable argument arrives live: the worker and this isolate share its memory", async () => {
