@@ -182,3 +182,13 @@ export function gatherChunk(count: number, done: (results: unknown[]) => void): 
     },
   };
 }
+
+/** Batch outcomes in the form of a chunk (see gatherChunk): cut at the first that never started. */
+export function chunkResults(outcomes: (TaskOutcome<unknown> | undefined)[]): unknown[] {
+  const results: unknown[] = [];
+  for (const outcome of outcomes) {
+    if (outcome === undefined) break;
+    results.push(outcome.ok ? outcome.value : new ChunkFailure(outcome.error));
+  }
+  return results;
+}

@@ -198,23 +198,23 @@ export abstract class BaseExecutor implements Executor {
   protected abstract close(): Promise<void>;
 
   /**
-   * Starts `task` once per argument list, as one unit of work with one future, so that `map`
-   * with `chunkSize` sends many items in one message. Executors that run tasks in another
-   * isolate implement it; without it, `map` submits each item on its own. `map` sends every
-   * item in a chunk, one-item chunks included: the items are its own, so, unlike a submitted
-   * task, a chunk may wait at a busy runner, which then starts it without waiting for this thread.
+   * Starts `task(item)` once per item, as one unit of work with one future, so that `map` with
+   * `chunkSize` sends many items in one message. Executors that run tasks in another isolate
+   * implement it; without it, `map` submits each item on its own. `map` sends every item in a
+   * chunk, one-item chunks included: the items are its own, so, unlike a submitted task, a chunk
+   * may wait at a busy runner, which then starts it without waiting for this thread.
    *
-   * @typeParam A The task's parameter types.
+   * @typeParam T The item type.
    * @typeParam R The task's result type.
    * @param future The future for the whole chunk: every call's result in order, with a
    * {@linkcode ChunkFailure} in place of each call that failed.
-   * @param task The task.
-   * @param argsList One argument list per call.
+   * @param task The one-parameter task.
+   * @param items The items, one per call.
    */
-  protected startChunk?<A extends unknown[], R>(
+  protected startChunk?<T, R>(
     future: Future<(R | ChunkFailure)[]>,
-    task: Task<A, R>,
-    argsList: A[],
+    task: Task<[T], R>,
+    items: T[],
   ): void;
 
   /**
@@ -322,15 +322,17 @@ export abstract class BaseExecutor implements Executor {
       for (const item of items) parts.push(this.submit(task, item));
       return new InOrder<R>(parts, chunked, deadline, task.name);
     }
-    // Chunks are allocated whole (up to a size), not grown item by item.
+    // Chunks are allocated whole (up to a size), not grown item by item. They hold the items
+    // themselves: all of map's items are made at once and live until sent, and an argument list
+    // per item was most of what outlived the young generation.
     const size = Math.min(chunkSize, 1024);
-    let batch = new Array<[T]>(size);
+    let batch = new Array<T>(size);
     let filled = 0;
     for (const item of items) {
-      batch[filled++] = [item];
+      batch[filled++] = item;
       if (filled === chunkSize) {
         parts.push(this.#submitChunk(task, batch));
-        batch = new Array<[T]>(size);
+        batch = new Array<T>(size);
         filled = 0;
       }
     }
@@ -364,7 +366,7 @@ export abstract class BaseExecutor implements Executor {
     await this.shutdown({ wait: true });
   }
 
-  #submitChunk<T, R>(task: Task<[T], R>, batch: [T][]): Future<(R | ChunkFailure)[]> {
+  #submitChunk<T, R>(task: Task<[T], R>, batch: T[]): Future<(R | ChunkFailure)[]> {
     const future = new Future<(R | ChunkFailure)[]>();
     this.#track(future);
     this.startChunk!(future, task, batch);

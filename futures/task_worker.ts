@@ -143,14 +143,23 @@ interface Call extends SettledCall {
   readonly options?: CallOptions;
 }
 
-// Appends to `items` the one plain argument of each call, up to the first call that has another
-// shape; returns how many calls it took. Most of map is such calls, with nothing to encode, share
-// or move. The loop has a function of its own: inside #enqueue, whose rarely taken branches had
-// no type feedback, its optimized code was thrown away on every call.
-function pushPlain(items: unknown[], argsList: unknown[][]): number {
+// Appends to `items` the one plain argument of each call of `list` (see #enqueue), up to the
+// first call that has another shape; returns how many calls it took. Most of map is such calls,
+// with nothing to encode, share or move. The loops have a function of their own: inside
+// #enqueue, whose rarely taken branches had no type feedback, their optimized code was thrown
+// away on every call.
+function pushPlain(items: unknown[], list: unknown[], unary: boolean): number {
   let k = 0;
-  for (; k < argsList.length; k++) {
-    const args = argsList[k];
+  if (unary) {
+    for (; k < list.length; k++) {
+      const only = list[k];
+      if (typeof only === "object" && only !== null) break;
+      items.push(only);
+    }
+    return k;
+  }
+  for (; k < list.length; k++) {
+    const args = list[k] as unknown[];
     const only = args[0];
     if (args.length !== 1 || (typeof only === "object" && only !== null)) break;
     items.push(only);
@@ -621,16 +630,16 @@ export class TaskWorker implements Disposable {
   }
 
   /**
-   * Runs `task` once per entry of `argsList`, like {@linkcode TaskWorker.attemptBatch}, and
-   * reports in the form `map` takes a chunk in: each call's result in place, and a
-   * {@linkcode ChunkFailure} carrying the exception where a call failed. A batch of successes
-   * then costs no record per call. If the worker broke, the array ends after the last call that
-   * started.
+   * Runs `task(item)` once per item, like {@linkcode TaskWorker.attemptBatch} with one-argument
+   * lists, and reports in the form `map` takes a chunk in: each call's result in place, and a
+   * {@linkcode ChunkFailure} carrying the exception where a call failed. A chunk of plain items
+   * then costs no object per call, neither going nor coming back. If the worker broke, the array
+   * ends after the last call that started.
    *
-   * @typeParam A The task's parameter types.
+   * @typeParam T The item type.
    * @typeParam R The task's result type.
-   * @param task A task made with `task(import.meta.url, fn)`.
-   * @param argsList The argument lists.
+   * @param task A one-parameter task made with `task(import.meta.url, fn)`.
+   * @param items The items, one per call.
    * @returns The calls' results, in order, up to the last call that started.
    *
    * @example
@@ -640,29 +649,28 @@ export class TaskWorker implements Disposable {
    * import assert from "node:assert/strict";
    *
    * using worker = new TaskWorker();
-   * assert.deepEqual(await worker.attemptChunk(double, [[1], [2]]), [2, 4]);
-   * const [failed] = await worker.attemptChunk(fail, [["nope"]]);
+   * assert.deepEqual(await worker.attemptChunk(double, [1, 2]), [2, 4]);
+   * const [failed] = await worker.attemptChunk(fail, ["nope"]);
    * assert.ok(failed instanceof ChunkFailure && failed.error instanceof RangeError);
    * ```
    */
-  attemptChunk<A extends unknown[], R>(
-    task: Task<A, R>,
-    argsList: A[],
-  ): Promise<(R | ChunkFailure)[]> {
+  attemptChunk<T, R>(task: Task<[T], R>, items: T[]): Promise<(R | ChunkFailure)[]> {
     checkTask("run a task batch in a TaskWorker", task);
-    if (this.#broken || argsList.length === 0) return Promise.resolve([]);
+    if (this.#broken || items.length === 0) return Promise.resolve([]);
     return new Promise<(R | ChunkFailure)[]>((resolve) => {
-      this.#enqueueBatch(
-        task,
-        argsList,
-        gatherChunk(argsList.length, resolve as (results: unknown[]) => void),
-      );
+      const settlers = gatherChunk(items.length, resolve as (results: unknown[]) => void);
+      this.#enqueueBatch(task, items, settlers, true);
     });
   }
 
-  #enqueueBatch(task: TaskReference, argsList: unknown[][], settlers: BatchSettlers): void {
-    const call: Call = { ref: task, firstId: this.#nextId, count: argsList.length, ...settlers };
-    this.#enqueue(call, task, argsList);
+  #enqueueBatch(
+    task: TaskReference,
+    list: unknown[],
+    settlers: BatchSettlers,
+    unary = false,
+  ): void {
+    const call: Call = { ref: task, firstId: this.#nextId, count: list.length, ...settlers };
+    this.#enqueue(call, task, list, unary);
   }
 
   /**
@@ -707,13 +715,14 @@ export class TaskWorker implements Disposable {
 
   // Queues the calls of `call`, one per argument list, for the next CALLS message (or the one
   // call, when the worker is idle, for the fast lane).
-  #enqueue(call: Call, ref: TaskReference, argsList: unknown[][]): void {
+  // `list` holds each call's argument list, or, with `unary`, each call's one argument.
+  #enqueue(call: Call, ref: TaskReference, list: unknown[], unary = false): void {
     const key = `${ref.module}#${ref.name}`;
     let index = this.#refIndex.get(key);
     if (
       index !== undefined && this.#inFlight.size === 0 && this.#out === undefined &&
-      call.count === 1 &&
-      call.options?.stream === undefined && this.#sendFast(call, index, argsList[0])
+      call.count === 1 && call.options?.stream === undefined &&
+      this.#sendFast(call, index, unary ? [list[0]] : list[0] as unknown[])
     ) {
       return;
     }
@@ -746,19 +755,20 @@ export class TaskWorker implements Disposable {
     else if (out.refs === undefined && out.ref !== index) {
       out.refs = new Array<number>(out.items.length).fill(out.ref);
     }
-    const done = out.unary && out.refs === undefined ? pushPlain(out.items, argsList) : 0;
-    if (done < argsList.length) this.#addArgs(out, index, argsList, done);
-    this.#inFlight.add(call, argsList.length);
-    this.#nextId += argsList.length;
+    const done = out.unary && out.refs === undefined ? pushPlain(out.items, list, unary) : 0;
+    if (done < list.length) this.#addArgs(out, index, list, unary, done);
+    this.#inFlight.add(call, list.length);
+    this.#nextId += list.length;
     this.#hold(this.#inFlight.size > this.#parked.size);
     out.batchEnds?.push(out.items.length);
   }
 
-  // Adds calls `from...` of `argsList` to the outgoing message, whatever their arguments.
-  #addArgs(out: Outgoing, index: number, argsList: unknown[][], from: number): void {
+  // Adds calls `from...` of `list` (see #enqueue) to the outgoing message, whatever their
+  // arguments.
+  #addArgs(out: Outgoing, index: number, list: unknown[], unary: boolean, from: number): void {
     const items = out.items;
-    for (let k = from; k < argsList.length; k++) {
-      const args = argsList[k];
+    for (let k = from; k < list.length; k++) {
+      const args = unary ? [list[k]] : list[k] as unknown[];
       out.refs?.push(index);
       const only = args[0];
       if (args.length === 1 && (typeof only !== "object" || only === null)) {

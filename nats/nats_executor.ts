@@ -475,18 +475,20 @@ export class NatsExecutor extends BaseExecutor {
    * Publishes one chunk of `map` as one message: one worker runs its items and sends back
    * their outcomes together.
    *
-   * @typeParam A The task's parameter types.
+   * @typeParam T The item type.
    * @typeParam R The task's result type.
    * @param future The chunk's future.
-   * @param task The task.
-   * @param argsList One argument list per item.
+   * @param task The one-parameter task.
+   * @param items The items, one per call.
    */
-  protected override startChunk<A extends unknown[], R>(
+  protected override startChunk<T, R>(
     future: Future<(R | ChunkFailure)[]>,
-    task: Task<A, R>,
-    argsList: A[],
+    task: Task<[T], R>,
+    items: T[],
   ): void {
-    this.#enqueue(future as Future<unknown>, task, { chunk: argsList }, true);
+    // The wire carries each call's argument list.
+    const chunk = items.map((item) => [item]);
+    this.#enqueue(future as Future<unknown>, task, { chunk }, true);
   }
 
   /**

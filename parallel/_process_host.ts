@@ -9,6 +9,7 @@
 // and exits with the worker's code. Task output on `console` goes to stderr: stdout carries
 // the protocol.
 import { ChunkFailure } from "../futures/chunk.ts";
+import { chunkResults } from "../futures/_in_flight.ts";
 import { BrokenExecutorError } from "../futures/errors.ts";
 import { errorToRecord } from "../futures/error_record.ts";
 import { describeTask, type Task, task } from "../futures/task.ts";
@@ -262,9 +263,11 @@ for await (const chunk of Deno.stdin.readable) {
           report(firstId, error === undefined ? outcome : { ok: false, error });
         });
       } else {
-        worker.attemptChunk(ref, argsList).then((results) =>
-          reportChunk(firstId, argsList.length, results)
-        );
+        // A chunk of map arrives as one-argument lists (see ProcessRunner.attemptChunk).
+        const results = argsList.every((args) => args.length === 1)
+          ? worker.attemptChunk(ref, argsList.map((args) => args[0]))
+          : worker.attemptBatch(ref, argsList).then(chunkResults);
+        results.then((done) => reportChunk(firstId, argsList.length, done));
       }
     }
   }

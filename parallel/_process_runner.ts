@@ -193,13 +193,12 @@ export class ProcessRunner implements Runner {
     );
   }
 
-  attemptChunk<A extends unknown[], R>(
-    task: Task<A, R>,
-    argsList: A[],
-  ): Promise<(R | ChunkFailure)[]> {
-    if (argsList.length === 0) return Promise.resolve([]);
+  attemptChunk<T, R>(task: Task<[T], R>, items: T[]): Promise<(R | ChunkFailure)[]> {
+    if (items.length === 0) return Promise.resolve([]);
+    // Frames carry argument lists; the child hands a batch of one-argument lists on as items.
+    const argsList = items.map((item) => [item]);
     return new Promise((resolve) =>
-      this.#batch(task, argsList, gatherChunk(argsList.length, resolve as (r: unknown[]) => void))
+      this.#batch(task, argsList, gatherChunk(items.length, resolve as (r: unknown[]) => void))
     );
   }
 

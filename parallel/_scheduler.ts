@@ -18,7 +18,6 @@
 // broken: every waiting task fails and later submissions throw, instead of a restart storm.
 import {
   BrokenExecutorError,
-  ChunkFailure,
   describeTask,
   type Future,
   onAbort,
@@ -30,6 +29,7 @@ import {
   unrefTimer,
 } from "@tandem/tandem/futures";
 import type { Runner, RunnerHooks } from "./runner.ts";
+import { chunkResults } from "../futures/_in_flight.ts";
 import { Ring } from "./_ring.ts";
 
 const START_FAILURES = 3;
@@ -60,8 +60,8 @@ interface Job {
   readonly task: Task<unknown[], unknown>;
   /** One call's arguments, or undefined for a chunk. */
   readonly args: unknown[] | undefined;
-  /** A chunk's argument lists. */
-  readonly list: unknown[][] | undefined;
+  /** A chunk's items (each the one argument of a call). */
+  readonly list: unknown[] | undefined;
   /** A chunk's results so far (see ChunkFailure), and how many of its items are done. */
   results: unknown[] | undefined;
   offset: number;
@@ -166,7 +166,7 @@ export class Scheduler {
     this.#add(future, task, args, undefined, limits);
   }
 
-  submitChunk(future: Future<unknown>, task: Task<unknown[], unknown>, list: unknown[][]): void {
+  submitChunk(future: Future<unknown>, task: Task<unknown[], unknown>, list: unknown[]): void {
     this.#add(future, task, undefined, list, undefined);
   }
 
@@ -191,7 +191,7 @@ export class Scheduler {
     future: Future<unknown>,
     task: Task<unknown[], unknown>,
     args: unknown[] | undefined,
-    list: unknown[][] | undefined,
+    list: unknown[] | undefined,
     limits: TaskLimits | undefined,
   ): void {
     // A job with limits, or a stream, has its runner to itself: it can be cancelled while it
@@ -400,8 +400,9 @@ export class Scheduler {
       );
     } else {
       const list = job.offset === 0 ? job.list : job.list.slice(job.offset);
-      const results = runner.attemptChunk?.(job.task, list) ??
-        runner.attemptBatch(job.task, list).then(chunkResults);
+      const task = job.task as unknown as Task<[unknown], unknown>;
+      const results = runner.attemptChunk?.(task, list) ??
+        runner.attemptBatch(task, list.map((item) => [item] as [unknown])).then(chunkResults);
       results.then((chunk) => this.#completeChunk(slot, job, chunk));
     }
   }
@@ -589,14 +590,4 @@ export class Scheduler {
     this.#roomWaiters = [];
     for (const wake of waiters) wake();
   }
-}
-
-// A runner's batch outcomes in the form of a chunk (see Runner.attemptChunk).
-function chunkResults(outcomes: (TaskOutcome<unknown> | undefined)[]): unknown[] {
-  const results: unknown[] = [];
-  for (const outcome of outcomes) {
-    if (outcome === undefined) break;
-    results.push(outcome.ok ? outcome.value : new ChunkFailure(outcome.error));
-  }
-  return results;
 }

@@ -537,21 +537,21 @@ export abstract class PoolExecutor extends BaseExecutor implements StreamingExec
   /**
    * Hands one chunk of `map` to the scheduler: it travels to one worker in one message.
    *
-   * @typeParam A The task's parameter types.
+   * @typeParam T The item type.
    * @typeParam R The task's result type.
    * @param future The chunk's future.
-   * @param task The task.
-   * @param argsList One argument list per item.
+   * @param task The one-parameter task.
+   * @param items The items, one per call.
    */
-  protected override startChunk<A extends unknown[], R>(
+  protected override startChunk<T, R>(
     future: Future<(R | ChunkFailure)[]>,
-    task: Task<A, R>,
-    argsList: A[],
+    task: Task<[T], R>,
+    items: T[],
   ): void {
     this.#scheduler.submitChunk(
       future as Future<unknown>,
       task as unknown as Task<unknown[], unknown>,
-      argsList,
+      items,
     );
   }
 

@@ -74,16 +74,13 @@ export interface Runner {
     argsList: A[],
   ): Promise<(TaskOutcome<R> | undefined)[]>;
   /**
-   * Runs one call per argument list, in one message, and reports as `map` takes a chunk: each
+   * Runs `task(item)` once per item, in one message, and reports as `map` takes a chunk: each
    * call's result in place, a `ChunkFailure` where one failed, and the array cut after the last
    * call that started. Optional: without it, the pool uses `attemptBatch`.
    *
    * @returns The calls' results, in order, up to the last call that started.
    */
-  attemptChunk?<A extends unknown[], R>(
-    task: Task<A, R>,
-    argsList: A[],
-  ): Promise<(R | ChunkFailure)[]>;
+  attemptChunk?<T, R>(task: Task<[T], R>, items: T[]): Promise<(R | ChunkFailure)[]>;
   /** Stops the runner at once; the calls it held settle as after a break. */
   terminate(): void;
   /** Cancels every call it holds cooperatively (see `CallOptions.signal`); optional. */

@@ -30,19 +30,19 @@ export class TestExecutor extends BaseExecutor {
     });
   }
 
-  protected override startChunk?<A extends unknown[], R>(
+  protected override startChunk?<T, R>(
     future: Future<(R | ChunkFailure)[]>,
-    task: Task<A, R>,
-    argsList: A[],
+    task: Task<[T], R>,
+    items: T[],
   ): void {
     this.#schedule(async () => {
       if (!future.setRunningOrNotifyCancel()) return;
       this.chunks++;
       const results: (R | ChunkFailure)[] = [];
-      for (const args of argsList) {
-        this.started.push(String(args[0]));
+      for (const item of items) {
+        this.started.push(String(item));
         try {
-          results.push(await task(...args));
+          results.push(await task(item));
         } catch (error) {
           results.push(new ChunkFailure(error));
         }
