@@ -160,8 +160,11 @@ export function gatherOutcomes<R>(
  * after the last call that started (the others are always the last ones). A run of successes
  * that is the whole chunk is taken as it came, without a copy.
  */
-export function gatherChunk(count: number, done: (results: unknown[]) => void): BatchSettlers {
-  let results = new Array<unknown>(count);
+export function gatherChunk<R>(
+  count: number,
+  done: (results: (R | ChunkFailure)[]) => void,
+): BatchSettlers {
+  let results = new Array<R | ChunkFailure>(count);
   let remaining = count;
   let started = count;
   const end = () => {
@@ -171,12 +174,12 @@ export function gatherChunk(count: number, done: (results: unknown[]) => void): 
   return {
     settle(index, outcome) {
       if (outcome === undefined) started = Math.min(started, index);
-      else results[index] = outcome.ok ? outcome.value : new ChunkFailure(outcome.error);
+      else results[index] = outcome.ok ? outcome.value as R : new ChunkFailure(outcome.error);
       if (--remaining === 0) end();
     },
     settleValues(index, values, from, to) {
-      if (to - from === count && from === 0 && values.length === count) results = values;
-      else for (let i = from; i < to; i++) results[index++] = values[i];
+      if (to - from === count && from === 0 && values.length === count) results = values as R[];
+      else for (let i = from; i < to; i++) results[index++] = values[i] as R;
       remaining -= to - from;
       if (remaining === 0) end();
     },

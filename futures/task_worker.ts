@@ -658,8 +658,7 @@ export class TaskWorker implements Disposable {
     checkTask("run a task batch in a TaskWorker", task);
     if (this.#broken || items.length === 0) return Promise.resolve([]);
     return new Promise<(R | ChunkFailure)[]>((resolve) => {
-      const settlers = gatherChunk(items.length, resolve as (results: unknown[]) => void);
-      this.#enqueueBatch(task, items, settlers, true);
+      this.#enqueueBatch(task, items, gatherChunk(items.length, resolve), true);
     });
   }
 

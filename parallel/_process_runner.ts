@@ -198,7 +198,7 @@ export class ProcessRunner implements Runner {
     // Frames carry argument lists; the child hands a batch of one-argument lists on as items.
     const argsList = items.map((item) => [item]);
     return new Promise((resolve) =>
-      this.#batch(task, argsList, gatherChunk(items.length, resolve as (r: unknown[]) => void))
+      this.#batch(task, argsList, gatherChunk(items.length, resolve))
     );
   }
 

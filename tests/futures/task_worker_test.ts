@@ -355,6 +355,16 @@ Deno.test("single calls, batches and chunks made in one turn, in any mix, each g
   assert.equal(worker.busy, 0);
 });
 
+Deno.test("attemptChunk() of a worker that ends mid-chunk stops after the call that ended it", async () => {
+  using worker = new TaskWorker();
+  const results = await worker.attemptChunk(tasks.exitOn, [1, 3, 2, 5, 7]);
+  assert.equal(results.length, 3, "the calls after the exit never started");
+  assert.deepEqual(results.slice(0, 2), [1, 3]);
+  const ended = results[2];
+  assert.ok(ended instanceof ChunkFailure && ended.error instanceof BrokenExecutorError);
+  assert.match((ended.error as Error).message, /exit/i);
+});
+
 Deno.test("a shareable argument arrives live: the worker and this isolate share its memory", async () => {
   using worker = new TaskWorker();
   const counter = new SharedCounter();
