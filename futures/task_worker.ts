@@ -839,7 +839,7 @@ export class TaskWorker implements Disposable {
     const out = this.#out;
     this.#out = undefined;
     if (out === undefined || this.#broken) return;
-    const unary = out.unary && out.items.length > 1 && out.shared.length === 0;
+    const unary = out.unary && out.shared.length === 0;
     const message: CallsMessage = [
       wire.CALLS,
       out.firstId,
