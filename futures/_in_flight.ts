@@ -174,7 +174,7 @@ export function gatherChunk<R>(
   return {
     settle(index, outcome) {
       if (outcome === undefined) started = Math.min(started, index);
-      else results[index] = outcome.ok ? outcome.value as R : new ChunkFailure(outcome.error);
+      else results[index] = chunkResult(outcome) as R | ChunkFailure;
       if (--remaining === 0) end();
     },
     settleValues(index, values, from, to) {
@@ -191,7 +191,12 @@ export function chunkResults(outcomes: (TaskOutcome<unknown> | undefined)[]): un
   const results: unknown[] = [];
   for (const outcome of outcomes) {
     if (outcome === undefined) break;
-    results.push(outcome.ok ? outcome.value : new ChunkFailure(outcome.error));
+    results.push(chunkResult(outcome));
   }
   return results;
+}
+
+// One call's outcome as it stands among a chunk's results.
+function chunkResult(outcome: TaskOutcome<unknown>): unknown {
+  return outcome.ok ? outcome.value : new ChunkFailure(outcome.error);
 }
