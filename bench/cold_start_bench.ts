@@ -4,7 +4,9 @@
  * - Group "process cold start": from `new ProcessPoolExecutor({ maxWorkers: 2 })` to the results
  *   of four `double` calls, against two bare `deno run` children of an empty file, with the flags
  *   the pool's children get (spawn both, wait for both to exit). Target: at most 1.15× the
- *   baseline.
+ *   baseline. A second reference, two children that each start one empty web Worker and exit at
+ *   its first message, is the floor of any child that keeps its main thread free while a task
+ *   computes (see docs/execution_layer.md, "What a process child's start costs").
  * - Group "worker cold start": from `new WorkerPoolExecutor({ maxWorkers: 2 })` to the results of
  *   four `double` calls, against two raw web Workers to their first message.
  *
@@ -26,18 +28,25 @@ const EMPTY = Deno.makeTempFileSync({ prefix: "tandem-cold-start-", suffix: ".ts
 globalThis.addEventListener("unload", () => Deno.removeSync(EMPTY));
 
 const RAW_WORKER = `data:application/javascript,${encodeURIComponent("self.postMessage(0);")}`;
+const ONE_WORKER = Deno.makeTempFileSync({ prefix: "tandem-cold-start-", suffix: ".ts" });
+Deno.writeTextFileSync(
+  ONE_WORKER,
+  `new Worker(${JSON.stringify(RAW_WORKER)}, { type: "module" }).onmessage = () => Deno.exit(0);\n`,
+);
+globalThis.addEventListener("unload", () => Deno.removeSync(ONE_WORKER));
 
 // Each case runs the part timed and returns, untimed, how to end whatever it started.
-async function bareChildren(): Promise<() => Promise<void>> {
+async function twoChildren(script: string): Promise<() => Promise<void>> {
   const children = [0, 1].map(() =>
     new Deno.Command(Deno.execPath(), {
-      args: ["run", "--no-prompt", "--config", CONFIG, "--allow-read", EMPTY],
+      args: ["run", "--no-prompt", "--config", CONFIG, "--allow-read", script],
       stdin: "null",
       stdout: "null",
       stderr: "null",
     }).spawn()
   );
-  await Promise.all(children.map((child) => child.status));
+  const statuses = await Promise.all(children.map((child) => child.status));
+  if (!statuses.every((status) => status.success)) throw new Error(`${script} failed`);
   return () => Promise.resolve();
 }
 
@@ -66,7 +75,8 @@ async function workerPool(): Promise<() => Promise<void>> {
 
 const GROUPS: Record<string, Record<string, () => Promise<() => Promise<void>>>> = {
   "process cold start": {
-    "two bare deno children (deno run of an empty file)": bareChildren,
+    "two bare deno children (deno run of an empty file)": () => twoChildren(EMPTY),
+    "two deno children that each start one web Worker": () => twoChildren(ONE_WORKER),
     "ProcessPoolExecutor(2): start to 4 results": processPool,
   },
   "worker cold start": {
