@@ -174,7 +174,7 @@ export function gatherChunk<R>(
   return {
     settle(index, outcome) {
       if (outcome === undefined) started = Math.min(started, index);
-      else results[index] = chunkResult(outcome) as R | ChunkFailure;
+      else results[index] = outcome.ok ? outcome.value as R : new ChunkFailure(outcome.error);
       if (--remaining === 0) end();
     },
     settleValues(index, values, from, to) {
@@ -184,19 +184,4 @@ export function gatherChunk<R>(
       if (remaining === 0) end();
     },
   };
-}
-
-/** Batch outcomes in the form of a chunk (see gatherChunk): cut at the first that never started. */
-export function chunkResults(outcomes: (TaskOutcome<unknown> | undefined)[]): unknown[] {
-  const results: unknown[] = [];
-  for (const outcome of outcomes) {
-    if (outcome === undefined) break;
-    results.push(chunkResult(outcome));
-  }
-  return results;
-}
-
-// One call's outcome as it stands among a chunk's results.
-function chunkResult(outcome: TaskOutcome<unknown>): unknown {
-  return outcome.ok ? outcome.value : new ChunkFailure(outcome.error);
 }

@@ -13,9 +13,12 @@ const MAGIC = [0x54, 0x4e, 0x44, 0x4d]; // "TNDM"
 const HEADER = 8;
 
 /**
- * Parent -> child: `[CALLS, entries]`, each entry `[firstId, module, name, argsList,
- * cancellable]`: calls `firstId, firstId + 1, ...` of one task; `cancellable` says that a
- * CANCEL_CALL may follow for it.
+ * Parent -> child: `[CALLS, entries]`, each entry `[firstId, module, name, list, cancellable,
+ * chunk]`, calls of one task from `firstId` on:
+ * - `chunk` 0: one call, and `list` holds its argument list; `cancellable` says that a
+ *   CANCEL_CALL may follow for it;
+ * - `chunk` 1: a chunk of `map`, and `list` holds its items, each the one argument of a call
+ *   (no wrapper per item to make, encode and take off).
  */
 export const CALLS = 1;
 /** Parent -> child: `[CANCEL_CALL, id]`, cancel call `id` cooperatively (-1: every call). */
@@ -55,8 +58,9 @@ export type CallEntry = [
   firstId: number,
   module: string,
   name: string,
-  argsList: unknown[][],
+  list: unknown[],
   cancellable: boolean,
+  chunk: 0 | 1,
 ];
 export type ParentMessage =
   | [typeof CALLS, CallEntry[]]

@@ -9,7 +9,6 @@
 // and exits with the worker's code. Task output on `console` goes to stderr: stdout carries
 // the protocol.
 import { ChunkFailure } from "../futures/chunk.ts";
-import { chunkResults } from "../futures/_in_flight.ts";
 import { BrokenExecutorError } from "../futures/errors.ts";
 import { errorToRecord } from "../futures/error_record.ts";
 import { describeTask, type Task, task } from "../futures/task.ts";
@@ -102,7 +101,7 @@ function report(firstId: number, outcome: TaskOutcome<unknown> | undefined): voi
   else add(firstId, [null], [0, ...failure(outcome.error)]);
 }
 
-// Adds the results of a batch of `count` calls from `firstId` on (see TaskWorker.attemptChunk:
+// Adds the results of a chunk of `count` calls from `firstId` on (see TaskWorker.attemptChunk:
 // the calls past its end never started).
 function reportChunk(firstId: number, count: number, results: unknown[]): void {
   let special: 0 | unknown[] = 0;
@@ -168,9 +167,10 @@ const worker: TaskWorker = new TaskWorker({
 // Calls that the parent may cancel while they run, by the parent's call id.
 const cancellable = new Map<number, AbortController>();
 
-// The arguments just read are this relay's own copy: their buffers move on to the worker.
-function moveBuffers(args: unknown[]): void {
-  for (const arg of args) {
+// The arguments (or a chunk's items) just read are this relay's own copy: their buffers move on
+// to the worker.
+function moveBuffers(values: unknown[]): void {
+  for (const arg of values) {
     if (
       arg instanceof ArrayBuffer ||
       (ArrayBuffer.isView(arg) && arg.buffer instanceof ArrayBuffer)
@@ -243,11 +243,15 @@ for await (const chunk of Deno.stdin.readable) {
       else cancellable.get(message[1])?.abort();
       continue;
     }
-    for (const [firstId, module, name, argsList, canCancel] of message[1]) {
-      lastCallId = Math.max(lastCallId, firstId + argsList.length - 1);
+    for (const [firstId, module, name, list, canCancel, chunk] of message[1]) {
+      lastCallId = Math.max(lastCallId, firstId + list.length - 1);
       const ref = reference(module, name);
-      argsList.forEach(moveBuffers);
-      if (argsList.length === 1) {
+      if (chunk === 1) {
+        moveBuffers(list);
+        worker.attemptChunk(ref, list).then((done) => reportChunk(firstId, list.length, done));
+      } else {
+        const args = list[0] as unknown[];
+        moveBuffers(args);
         const controller = canCancel ? new AbortController() : undefined;
         if (controller) cancellable.set(firstId, controller);
         const options = {
@@ -255,19 +259,13 @@ for await (const chunk of Deno.stdin.readable) {
           onProgress: (value: unknown) => write([PROGRESS, firstId, value]),
           stream: streamSink(firstId, ref),
         };
-        worker.attempt(ref, argsList[0], options).then((outcome) => {
+        worker.attempt(ref, args, options).then((outcome) => {
           if (controller) cancellable.delete(firstId);
           streams.delete(firstId);
           const error = unsendable.get(firstId);
           unsendable.delete(firstId);
           report(firstId, error === undefined ? outcome : { ok: false, error });
         });
-      } else {
-        // A chunk of map arrives as one-argument lists (see ProcessRunner.attemptChunk).
-        const results = argsList.every((args) => args.length === 1)
-          ? worker.attemptChunk(ref, argsList.map((args) => args[0]))
-          : worker.attemptBatch(ref, argsList).then(chunkResults);
-        results.then((done) => reportChunk(firstId, argsList.length, done));
       }
     }
   }

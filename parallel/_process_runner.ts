@@ -1,5 +1,5 @@
 // Private: one child Deno process running _process_host.ts, as a Runner (attempt,
-// attemptBatch, terminate), so that the pool scheduler drives it like a TaskWorker. It speaks the
+// attemptChunk, terminate), so that the pool scheduler drives it like a TaskWorker. It speaks the
 // frames of _frames.ts on the child's stdin and stdout; the child's stderr is kept until the
 // child says READY (so that a child that cannot start fails with what it printed) and passed
 // through after that.
@@ -17,14 +17,7 @@ import {
 } from "@tandem/tandem/futures";
 import { dropTransfers } from "../futures/transfer.ts";
 import { ParkedCalls } from "../futures/_parked.ts";
-import {
-  type BatchSettlers,
-  gatherChunk,
-  gatherOutcomes,
-  InFlight,
-  type SettledCall,
-  settleRun,
-} from "../futures/_in_flight.ts";
+import { gatherChunk, InFlight, type SettledCall, settleRun } from "../futures/_in_flight.ts";
 import {
   type CallEntry,
   CALLS,
@@ -183,31 +176,12 @@ export class ProcessRunner implements Runner {
     this.#writer.write(frame(message)).catch(() => {/* the process ended; #watch reports it */});
   }
 
-  attemptBatch<A extends unknown[], R>(
-    task: Task<A, R>,
-    argsList: A[],
-  ): Promise<(TaskOutcome<R> | undefined)[]> {
-    if (argsList.length === 0) return Promise.resolve([]);
-    return new Promise((resolve) =>
-      this.#batch(task, argsList, gatherOutcomes(argsList.length, resolve))
-    );
-  }
-
   attemptChunk<T, R>(task: Task<[T], R>, items: T[]): Promise<(R | ChunkFailure)[]> {
     if (items.length === 0) return Promise.resolve([]);
-    // Frames carry argument lists; the child hands a batch of one-argument lists on as items.
-    const argsList = items.map((item) => [item]);
-    return new Promise((resolve) =>
-      this.#batch(task, argsList, gatherChunk(items.length, resolve))
-    );
-  }
-
-  #batch(
-    task: TaskReference,
-    argsList: unknown[][],
-    { settle, settleValues }: BatchSettlers,
-  ): void {
-    this.#send(task, argsList, settle, undefined, settleValues);
+    return new Promise((resolve) => {
+      const { settle, settleValues } = gatherChunk(items.length, resolve);
+      this.#send(task, items, settle, undefined, settleValues, true);
+    });
   }
 
   terminate(): void {
@@ -235,25 +209,28 @@ export class ProcessRunner implements Runner {
     else this.#child.unref();
   }
 
-  // Returns the first call's id, 0 if the runner is broken.
+  // Sends one call (`list` holds its argument list) or a chunk (`chunk`: `list` holds the items,
+  // each the one argument of a call). Returns the first call's id, 0 if the runner is broken.
   #send(
     task: TaskReference,
-    argsList: unknown[][],
+    list: unknown[],
     settle: (index: number, outcome: TaskOutcome<unknown> | undefined) => void,
     options?: CallOptions,
     settleValues?: Call["settleValues"],
+    chunk = false,
   ): number {
     const ref = { module: task.module, name: task.name };
     if (this.#broken) {
-      for (let i = 0; i < argsList.length; i++) settle(i, undefined);
+      for (let i = 0; i < list.length; i++) settle(i, undefined);
       return 0;
     }
     // Nothing moves to a process: marked arguments are copied, like every argument.
-    for (const args of argsList) dropTransfers(args);
+    if (chunk) dropTransfers(list);
+    else dropTransfers(list[0] as unknown[]);
     const firstId = this.#nextId;
-    this.#nextId += argsList.length;
+    this.#nextId += list.length;
     const call: Call = { ref, firstId, settle, options, settleValues };
-    this.#pending.add(call, argsList.length);
+    this.#pending.add(call, list.length);
     this.#hold(true);
     // Calls made in the same tick travel in one frame.
     if (this.#out === undefined) {
@@ -264,8 +241,9 @@ export class ProcessRunner implements Runner {
       firstId,
       ref.module,
       ref.name,
-      argsList,
+      list,
       options?.signal !== undefined,
+      chunk ? 1 : 0,
     ]);
     this.#out.calls.push(call);
     return firstId;

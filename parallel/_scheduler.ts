@@ -29,7 +29,6 @@ import {
   unrefTimer,
 } from "@tandem/tandem/futures";
 import type { Runner, RunnerHooks } from "./runner.ts";
-import { chunkResults } from "../futures/_in_flight.ts";
 import { Ring } from "./_ring.ts";
 
 const START_FAILURES = 3;
@@ -400,10 +399,9 @@ export class Scheduler {
       );
     } else {
       const list = job.offset === 0 ? job.list : job.list.slice(job.offset);
-      const task = job.task as unknown as Task<[unknown], unknown>;
-      const results = runner.attemptChunk?.(task, list) ??
-        runner.attemptBatch(task, list.map((item) => [item] as [unknown])).then(chunkResults);
-      results.then((chunk) => this.#completeChunk(slot, job, chunk));
+      runner.attemptChunk(job.task as unknown as Task<[unknown], unknown>, list).then((chunk) =>
+        this.#completeChunk(slot, job, chunk)
+      );
     }
   }
 

@@ -65,22 +65,13 @@ export interface Runner {
     options?: CallOptions,
   ): Promise<TaskOutcome<R> | undefined>;
   /**
-   * Runs one call per argument list, in one message.
-   *
-   * @returns One outcome per call, `undefined` for those that never started.
-   */
-  attemptBatch<A extends unknown[], R>(
-    task: Task<A, R>,
-    argsList: A[],
-  ): Promise<(TaskOutcome<R> | undefined)[]>;
-  /**
-   * Runs `task(item)` once per item, in one message, and reports as `map` takes a chunk: each
-   * call's result in place, a `ChunkFailure` where one failed, and the array cut after the last
-   * call that started. Optional: without it, the pool uses `attemptBatch`.
+   * Runs `task(item)` once per item (a chunk of `map`), in one message, and reports as `map`
+   * takes a chunk: each call's result in place, a `ChunkFailure` where one failed, and the array
+   * cut after the last call that started.
    *
    * @returns The calls' results, in order, up to the last call that started.
    */
-  attemptChunk?<T, R>(task: Task<[T], R>, items: T[]): Promise<(R | ChunkFailure)[]>;
+  attemptChunk<T, R>(task: Task<[T], R>, items: T[]): Promise<(R | ChunkFailure)[]>;
   /** Stops the runner at once; the calls it held settle as after a break. */
   terminate(): void;
   /** Cancels every call it holds cooperatively (see `CallOptions.signal`); optional. */
